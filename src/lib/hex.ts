@@ -1,0 +1,20 @@
+/** Hex helpers for the contract's hex fields: upper or lower case, optional `0x` prefix. */
+const HEX_RE = /^(?:0x)?([0-9a-fA-F]*)$/;
+
+/** Returns the lowercase hex digits without prefix, or null when `value` is not even-length hex. */
+export function normalizeHex(value: string): string | null {
+  const m = HEX_RE.exec(value);
+  if (!m || m[1]!.length % 2 !== 0) return null;
+  return m[1]!.toLowerCase();
+}
+
+/** Decodes contract hex into bytes, or null when malformed. */
+export function hexToBytes(value: string): Uint8Array | null {
+  const hex = normalizeHex(value);
+  if (hex === null) return null;
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

@@ -1,0 +1,35 @@
+import express, { Router, type Express } from 'express';
+import type { ServiceContext } from './context.js';
+import { errorHandler, notFound } from './middleware/error-handler.js';
+import { requestLog } from './middleware/request-log.js';
+import { healthRoutes } from './routes/health.js';
+import { authRoutes, rootRoutes } from './routes/index.js';
+import { createJwksHandler } from './routes/jwks.js';
+
+export const BASE_PATH = '/api/v1/auth';
+
+/** Builds the Express app: logging, health, the auth routes under the base path, then 404 and errors. */
+export function buildApp(ctx: ServiceContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy > 0 ? ctx.config.trustProxy : false);
+  app.set('etag', false);
+  app.use(requestLog(ctx.logger));
+  app.use((_req, res, next) => {
+    // While draining, ask keep-alive clients to reconnect (to another replica).
+    if (ctx.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRoutes(ctx));
+  for (const router of rootRoutes(ctx)) app.use(router);
+
+  const api = Router();
+  const jwks = createJwksHandler(ctx);
+  api.get('/jwks', (req, res) => jwks(req, res));
+  for (const router of authRoutes(ctx)) api.use(router);
+  app.use(BASE_PATH, api);
+
+  app.use(notFound);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

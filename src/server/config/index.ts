@@ -1,0 +1,2 @@
+export { loadConfig, type AuthConfig, type ServerAuthSettings } from './load.js';
+export { SETTINGS, type SettingName, type SettingSpec } from './settings.js';

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { SETTINGS, type SettingName } from './settings.js';
+
+type Settings = typeof SETTINGS;
+/** The validated configuration: one typed field per entry of the settings table. */
+export type AuthConfig = { [K in SettingName]: z.output<Settings[K]['schema']> };
+/** What a caller may pass programmatically as `serverAuth`: any subset, typed or as env strings. */
+export type ServerAuthSettings = { [K in SettingName]?: z.input<Settings[K]['schema']> };
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.schema])) as { [K in SettingName]: Settings[K]['schema'] },
+);
+
+/**
+ * Validates the configuration once, at start. Programmatic `serverAuth` values win over `env`;
+ * empty environment strings count as unset. Throws ConfigError naming the variable, the field, what
+ * it accepts and what it got.
+ */
+export function loadConfig(serverAuth: ServerAuthSettings = {}, env: NodeJS.ProcessEnv = {}): AuthConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(SETTINGS)) {
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') raw[name] = fromEnv;
+    const given = (serverAuth as Record<string, unknown>)[name];
+    if (given !== undefined) raw[name] = given;
+  }
+  const unknown = Object.keys(serverAuth).filter((k) => !(k in SETTINGS));
+  const issues: string[] = unknown.map((k) => `serverAuth.${k}: unknown setting`);
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]) as SettingName;
+      const spec = SETTINGS[name];
+      const got = raw[name];
+      issues.push(
+        spec
+          ? `${spec.env} (serverAuth.${name}): ${issue.message}; got ${JSON.stringify(redact(name, got))}. ${spec.doc}`
+          : issue.message,
+      );
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  const config = parsed.data as AuthConfig;
+  checkProduction(config);
+  return config;
+}
+
+/** Secrets never appear in error messages. */
+function redact(name: string, value: unknown): unknown {
+  return /secret|password|hash/i.test(name) && value !== undefined ? '<redacted>' : value;
+}
+
+function checkProduction(config: AuthConfig): void {
+  if (config.nodeEnv !== 'production') return;
+  const issues: string[] = [];
+  const hasRedis = config.redisUrl || config.redisSentinels?.length || config.redisClusterNodes?.length;
+  if (!hasRedis) {
+    issues.push('REDIS_URL is required when NODE_ENV=production: without it challenges, refresh tokens, revocations and rate limits live in one process, so a challenge issued by one replica fails on the next and every restart logs everyone out.');
+  }
+  if (!config.keysDir) {
+    issues.push('AUTH_KEYS_DIR is required when NODE_ENV=production: without it each replica generates its own signing key, so tokens from one replica fail on another. Mount the keys Secret (see `pico-auth-keys init`) and point AUTH_KEYS_DIR at it.');
+  }
+  if (issues.length) throw new ConfigError(issues);
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServiceContext } from '../context.js';
+
+export const JWKS_PATH = '/api/v1/auth/jwks';
+
+/**
+ * GET /jwks as a bare node:http handler: the JWKS is the readiness probe and the target of every
+ * downstream cache refresh, so it skips Express entirely and writes bytes computed once per
+ * keyring change. Also mounted in the Express app for embedders.
+ */
+export function createJwksHandler(ctx: ServiceContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const { jwksMaxAgeSeconds } = ctx.config;
+  const cacheControl = `public, max-age=${jwksMaxAgeSeconds}`;
+  const unavailable = (res: ServerResponse, code: string, detail: string) => {
+    const body = JSON.stringify({ detail, error: code });
+    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': '1', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  return (req, res) => {
+    if (ctx.lifecycle.shuttingDown) {
+      res.setHeader('Connection', 'close');
+      unavailable(res, 'shutting_down', 'This replica is shutting down.');
+      return;
+    }
+    const keyring = ctx.keys.keyring;
+    if (!keyring) {
+      unavailable(res, 'keys_unavailable', 'No signing key is loaded.');
+      return;
+    }
+    const headers = { 'Cache-Control': cacheControl, ETag: keyring.etag, Vary: 'Accept-Encoding' };
+    if (matchesEtag(req.headers['if-none-match'], keyring.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': keyring.body.length });
+    res.end(req.method === 'HEAD' ? undefined : keyring.body);
+  };
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
+import type { ServiceContext } from './context.js';
+import { ServiceEvents } from './events.js';
+import { ensureDevKeyDirectory, KeyManager } from './keys/index.js';
+import { createLogger } from './logger.js';
+import type { RedisClient } from './redis/connection.js';
+import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
+import { createMemoryStores, createRedisStores, wantsRedis } from './stores/index.js';
+import { createWalletVerifiers } from './wallets/index.js';
+
+export interface AuthServiceOptions {
+  /**
+   * Settings, as the seed's `server_auth` block (camelCase): issuer, audience,
+   * accessTokenExpireMinutes, refreshTokenExpireDays, challengeTtlSeconds, and every other
+   * setting of the configuration table. Wins over `env`.
+   */
+  serverAuth?: ServerAuthSettings;
+  /** Environment to read settings from (AUTH_*, REDIS_*, PORT...). Default: none (`main` passes process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** A pino logger to use instead of the service's own. */
+  logger?: Logger;
+  /** An ioredis client to share; the service then never closes it. */
+  redis?: RedisClient;
+}
+
+export interface AuthService {
+  /** The Express app (every route, including /jwks); mount it or serve it yourself. */
+  app: Express;
+  /** The node:http listener the service uses: /jwks on a lean path, everything else through `app`. */
+  handler: RequestListener;
+  config: AuthConfig;
+  context: ServiceContext;
+  /** The HTTP server once `listen` was called. */
+  server: Server | undefined;
+  /** Starts the HTTP server (default: the configured PORT and HOST). */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /**
+   * Graceful stop: readiness fails at once, the listener closes after `shutdownDelaySeconds`,
+   * in-flight requests get `shutdownGraceSeconds`, then Redis and the key watcher close. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the auth service, the counterpart of the seed's
+ * `Application(config={"server_auth": {...}})`. Configuration is validated here, once: a wrong
+ * value throws ConfigError naming the variable and what it accepts.
+ */
+export async function createAuthService(options: AuthServiceOptions = {}): Promise<AuthService> {
+  const config = loadConfig(options.serverAuth, options.env ?? {});
+  const logger = options.logger ?? createLogger(config);
+  const events = new ServiceEvents();
+
+  let keysDir = config.keysDir;
+  if (!keysDir) {
+    const dev = ensureDevKeyDirectory(config.dataDir);
+    keysDir = dev.dir;
+    logger.warn({ keysDir }, `AUTH_KEYS_DIR is not set: using ${dev.created ? 'a newly generated' : 'the previously generated'} development key in ${keysDir}; every replica needs the same keys, so set AUTH_KEYS_DIR in any shared deployment`);
+  }
+  const keys = new KeyManager({ dir: keysDir, recheckIntervalMs: config.keysReloadIntervalSeconds * 1000 });
+  keys.on('reload', (keyring, previous) =>
+    logger.info({ activeKid: keyring.active.kid, alg: keyring.active.alg, kids: keyring.entries.map((e) => `${e.kid}:${e.state}`), fingerprint: keyring.fingerprint, first: !previous }, previous ? 'keyring reloaded' : 'keyring loaded'),
+  );
+  keys.on('reloadError', (err) => logger.error({ err: { message: err.message } }, 'key directory failed to load; the previous keyring keeps serving'));
+
+  let stores;
+  if (wantsRedis(config)) {
+    stores = createRedisStores(config, logger, options.redis);
+  } else {
+    stores = createMemoryStores();
+    logger.warn('REDIS_URL is not set: challenges, refresh tokens, revocations and rate limits are kept in this process only; set REDIS_URL for more than one replica');
+  }
+
+  const context: ServiceContext = {
+    config,
+    logger,
+    keys,
+    stores,
+    wallets: createWalletVerifiers(config),
+    events,
+    lifecycle: { shuttingDown: false },
+  };
+  await keys.start();
+  const app = buildApp(context);
+  const jwks = createJwksHandler(context);
+  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD')) jwks(req, res);
+    else app(req, res);
+  };
+
+  let server: Server | undefined;
+  let closing: Promise<void> | undefined;
+  const service: AuthService = {
+    app,
+    handler,
+    config,
+    context,
+    get server() {
+      return server;
+    },
+    async listen(port = config.port, host = config.host) {
+      server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, handler);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      const actual = (server.address() as AddressInfo).port;
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      logger.info({ port: actual, host, issuer: config.issuer, store: stores.health.backend, keysDir }, 'pico-auth listening');
+      return { port: actual, url: `http://${shown}:${actual}` };
+    },
+    close() {
+      closing ??= (async () => {
+        context.lifecycle.shuttingDown = true;
+        logger.info({ delaySeconds: config.shutdownDelaySeconds, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
+        if (server && config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
+        if (server) await drain(server, config.shutdownGraceSeconds * 1000);
+        keys.stop();
+        await stores.close();
+        logger.info('shutdown complete');
+      })();
+      return closing;
+    },
+  };
+  return service;
+}
+
+/** Stops accepting, lets in-flight requests finish within `graceMs`, then cuts what is left. */
+async function drain(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  // Connections that finish a response while draining are idle at once: close them promptly.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  await closed;
+  clearTimeout(timer);
+  clearInterval(sweep);
+}

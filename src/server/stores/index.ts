@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { AuthConfig } from '../config/index.js';
+import { createRedisClient, type RedisClient } from '../redis/connection.js';
+import { MemoryChallengeStore } from './memory/challenges.js';
+import { RedisChallengeStore } from './redis/challenges.js';
+import { MemoryRefreshTokenStore } from './memory/refresh-tokens.js';
+import { RedisRefreshTokenStore } from './redis/refresh-tokens.js';
+import type { Stores } from './types.js';
+
+export type * from './types.js';
+
+/** True when the configuration names a Redis (URL, Sentinels or Cluster). */
+export function wantsRedis(config: AuthConfig): boolean {
+  return Boolean(config.redisUrl || config.redisSentinels?.length || config.redisClusterNodes?.length);
+}
+
+export function createMemoryStores(): Stores {
+  return {
+    challenges: new MemoryChallengeStore(),
+    refreshTokens: new MemoryRefreshTokenStore(),
+    health: { backend: 'memory', ready: () => true },
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Redis-backed stores. `client` lets an embedding application share its own ioredis client; the
+ * service closes only a client it created.
+ */
+export function createRedisStores(config: AuthConfig, logger: Logger, client?: RedisClient): Stores & { redis: RedisClient } {
+  const redis = client ?? createRedisClient(config);
+  const owned = client === undefined;
+  let lastState = '';
+  const report = (state: string, level: 'info' | 'warn', extra?: object) => {
+    if (state === lastState) return; // Redis state changes are logged once each.
+    lastState = state;
+    logger[level]({ redis: state, ...extra }, `redis ${state}`);
+  };
+  redis.on('ready', () => report('ready', 'info'));
+  redis.on('error', (err: Error) => report('error', 'warn', { err: { message: err.message } }));
+  redis.on('end', () => report('closed', 'warn'));
+  const prefix = config.redisKeyPrefix;
+  return {
+    redis,
+    challenges: new RedisChallengeStore(redis, prefix),
+    refreshTokens: new RedisRefreshTokenStore(redis, prefix),
+    health: { backend: 'redis', ready: () => redis.status === 'ready' },
+    close: async () => {
+      if (!owned) return;
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}

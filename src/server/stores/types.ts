@@ -1,0 +1,86 @@
+/**
+ * Store interfaces. Every implementation (memory, Redis) passes the one conformance suite in
+ * test/server/stores/conformance.ts. Contracts stated here are what the suite checks.
+ *
+ * Failure contract: an implementation that cannot reach its backend throws StoreUnavailableError
+ * (rendered as 503) within the configured command timeout; it never hangs and never returns a
+ * wrong answer instead.
+ */
+
+/** A sign-in challenge: a random nonce issued for one address. */
+export interface ChallengeRecord {
+  /** 64 lowercase hex characters (256 random bits). */
+  nonce: string;
+  /** Canonical address the challenge was issued for (see wallets/address.ts). */
+  address: string;
+  /** Epoch seconds. */
+  issuedAt: number;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export interface ChallengeStore {
+  /**
+   * Stores a challenge under its nonce for `ttlSeconds`. Challenges are keyed by nonce: several may
+   * be outstanding for one address and storing one never cancels another.
+   */
+  put(record: ChallengeRecord, ttlSeconds: number): Promise<void>;
+  /**
+   * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent or
+   * expired. MUST be atomic across every replica sharing the backend: of any number of concurrent
+   * consumers of one nonce, exactly one receives the record.
+   */
+  consume(nonce: string): Promise<ChallengeRecord | null>;
+}
+
+/** Liveness of a store backend, for /readyz and metrics. */
+export interface StoreHealth {
+  /** 'memory' | 'redis' */
+  backend: string;
+  /** True when the backend answers now. */
+  ready(): boolean;
+}
+
+/** The set of stores one service instance uses; later stores are added here. */
+export interface Stores {
+  challenges: ChallengeStore;
+  refreshTokens: RefreshTokenStore;
+  health: StoreHealth;
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The claims a refresh token re-issues on rotation. */
+export interface SessionClaims {
+  sub: string;
+  role: string;
+  wallet_address?: string;
+  algorithm?: string;
+  groups?: string[];
+  scopes?: string[];
+}
+
+export type RotateResult =
+  | { outcome: 'rotated'; claims: SessionClaims }
+  /** The token was already spent: the whole family has now been revoked. */
+  | { outcome: 'reused' }
+  /** Unknown, expired, or its family was revoked. */
+  | { outcome: 'invalid' };
+
+/**
+ * Refresh tokens, stored only as hashes, grouped in families (one family per sign-in).
+ * A token id is `{familyId, tokenHash}`; the family id travels inside the opaque token so that
+ * every key one operation touches shares the family's Redis Cluster hash tag.
+ */
+export interface RefreshTokenStore {
+  /** Starts a family with its first token. Both expire after `ttlSeconds`. */
+  create(familyId: string, tokenHash: string, claims: SessionClaims, ttlSeconds: number): Promise<void>;
+  /**
+   * Atomically spends `oldHash` and stores `newHash` with the same claims, across all replicas: of
+   * concurrent rotations of one token exactly one gets 'rotated'. A spent token presented again
+   * revokes the family ('reused'); every other token of a revoked family is 'invalid'.
+   */
+  rotate(familyId: string, oldHash: string, newHash: string, ttlSeconds: number): Promise<RotateResult>;
+  /** Revokes every token of the family. Idempotent. */
+  revokeFamily(familyId: string): Promise<void>;
+}

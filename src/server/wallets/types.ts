@@ -1,0 +1,36 @@
+/**
+ * Wallet sign-in verification. One verifier per `algorithm` value of the contract's sign-in table.
+ * A verifier is pure: it never touches stores; the sign-in route consumes the challenge and then
+ * asks the verifier whether the proof holds.
+ */
+
+/** What every sign-in body yields once parsed, before any store is touched. */
+export interface ParsedSignIn {
+  /** The contract's `algorithm` value, e.g. 'Ed25519'. */
+  algorithm: string;
+  /** The challenge nonce the proof is over (64 lowercase hex). */
+  nonce: string;
+  /** The canonical address the caller claims (compared with the challenge's address). */
+  address: string;
+}
+
+/** Extra context a verifier may need (SIWE: allowed domains, chain ids, clock). */
+export interface VerifyContext {
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+export interface WalletVerifier<P extends ParsedSignIn = ParsedSignIn> {
+  readonly algorithm: string;
+  /**
+   * Validates the request body's shape (lengths, hex) and returns the parsed sign-in.
+   * Throws BadRequestError (400) for a malformed body. Never consumes anything.
+   */
+  parse(body: Record<string, unknown>): P;
+  /**
+   * Checks the signature over the challenge and that the key/signer is bound to `parsed.address`
+   * exactly as the contract says. Throws UnauthorizedError (401) with a stable code
+   * ('bad_signature' | 'address_mismatch') on failure.
+   */
+  verify(parsed: P, ctx: VerifyContext): Promise<void> | void;
+}
