@@ -1,0 +1,132 @@
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router, RouterOptions } from 'express';
+import { runWithSecurityContext, type SecurityContext } from './context.js';
+import { AuthClientError, DependencyUnavailableError, UnauthenticatedError } from './errors.js';
+import { KeySource, type KeySourceStatus } from './jwks.js';
+import { createMetrics } from './metrics.js';
+import { resolveOptions, type AuthClientOptions } from './options.js';
+import { RevocationList } from './revocation.js';
+import { protectedRouter } from './router.js';
+import { TokenCache } from './token-cache.js';
+import { verifyAccessToken } from './verify.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: {
+    jwks: 'loaded' | 'unavailable';
+    revocation: 'disabled' | 'fresh' | 'stale' | 'never';
+  };
+}
+
+export interface AuthClient {
+  /** Middleware: 401/503 via `next(err)` unless the request carries an acceptable bearer token; sets `req.auth` and the security context. */
+  readonly authenticate: RequestHandler;
+  /** A Router on which every route requires authentication unless its first handler is `allowAnonymous`. */
+  router(options?: RouterOptions): Router;
+  /** Renders this library's errors as `{detail, error}` with their status and headers; passes any other error on. */
+  readonly errorHandler: ErrorRequestHandler;
+  /** Verifies a raw access token outside Express (revocation included). Throws `AuthClientError`. */
+  verify(token: string): Promise<SecurityContext>;
+  /** Fetches the JWKS (and waits for metrics registration and the first revocation poll); throws a 503 error when the JWKS cannot be had. */
+  warmUp(): Promise<void>;
+  /** Readiness for a `/readyz`: loads the JWKS if it never was (respecting the failure backoff). */
+  readiness(): Promise<ReadinessReport>;
+  /** Stops background polling. */
+  close(): void;
+  /** JWKS state and the number of outbound JWKS requests. */
+  jwksStatus(): KeySourceStatus & { fetches: number };
+  /** Resolves once metrics are registered (immediately without metrics); rejects when registration failed. */
+  readonly metricsRegistered: Promise<void>;
+}
+
+const VERIFIED = Symbol('pico-auth-client.verified');
+const BEARER = /^Bearer +([^\s]+) *$/i;
+
+/**
+ * Builds the client: checks every option now (throws `AuthClientConfigError`), starts the
+ * revocation poller when configured (its timer never keeps the process alive), and loads the JWKS
+ * lazily on the first request or on `warmUp()`.
+ */
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const opts = resolveOptions(options);
+  let revocation: RevocationList | undefined;
+  const metrics = createMetrics(opts.metricsRegistry, () => revocation?.ageSeconds());
+  const keys = new KeySource(opts.jwksUrl, opts.jwks, metrics.sink);
+  const cache = new TokenCache(opts.tokenCacheMax);
+  keys.onKeysChanged = (kids) => cache.keepKids(kids);
+  if (opts.revocation) {
+    revocation = new RevocationList({ ...opts.revocation, graceSeconds: opts.clockToleranceSeconds }, metrics.sink);
+    revocation.onRevoked = (jtis) => cache.dropJtis(jtis);
+    revocation.start();
+  }
+  const failOpen = opts.revocation?.failOpen ?? false;
+  const verifyParams = { keys, options: opts, requireJti: revocation !== undefined };
+
+  async function verify(token: string): Promise<SecurityContext> {
+    if (token.length > opts.maxTokenLength) throw new UnauthenticatedError('invalid_token', 'The access token is too long.');
+    const key = TokenCache.key(token);
+    let context = cache.enabled ? cache.get(key) : undefined;
+    if (cache.enabled) metrics.sink.tokenCache(context !== undefined);
+    if (context === undefined) {
+      const verified = await verifyAccessToken(token, verifyParams);
+      context = verified.context;
+      cache.set(key, context, verified.kid);
+    }
+    if (revocation !== undefined) {
+      if (revocation.state() !== 'fresh' && !failOpen) {
+        throw new DependencyUnavailableError('revocation_unavailable', 'The revocation list is not current; tokens cannot be checked right now.');
+      }
+      if (context.jti !== undefined && revocation.isRevoked(context.jti)) {
+        throw new UnauthenticatedError('token_revoked', 'The access token has been revoked.');
+      }
+    }
+    return context;
+  }
+
+  const authenticate: RequestHandler = async (req: Request, _res: Response, next: NextFunction) => {
+    // Several protected layers on one request verify once.
+    if ((req as unknown as Record<symbol, boolean>)[VERIFIED] === true && req.auth !== undefined) return next();
+    let context: SecurityContext;
+    try {
+      const header = req.headers.authorization;
+      if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw new UnauthenticatedError('missing_token', 'This route needs a bearer access token.');
+      const match = BEARER.exec(header);
+      if (!match) throw new UnauthenticatedError('invalid_token', 'The Authorization header is not "Bearer <token>".');
+      context = await verify(match[1] as string);
+      metrics.sink.validation('ok');
+    } catch (err) {
+      metrics.sink.validation(err instanceof AuthClientError ? err.code : 'error');
+      return next(err);
+    }
+    req.auth = context;
+    (req as unknown as Record<symbol, boolean>)[VERIFIED] = true;
+    runWithSecurityContext(context, next);
+  };
+
+  return {
+    authenticate,
+    router: (routerOptions) => protectedRouter(authenticate, routerOptions),
+    errorHandler: authErrorHandler,
+    verify,
+    async warmUp() {
+      await Promise.all([keys.warmUp(), metrics.registered, revocation?.poll()]);
+    },
+    async readiness() {
+      if (!keys.status().loaded) await keys.warmUp().catch(() => {});
+      const jwks = keys.status().loaded ? 'loaded' : 'unavailable';
+      const rev = revocation === undefined ? 'disabled' : revocation.state();
+      const revOk = rev === 'disabled' || rev === 'fresh' || failOpen;
+      return { ready: jwks === 'loaded' && revOk, checks: { jwks, revocation: rev } };
+    },
+    close() {
+      revocation?.stop();
+    },
+    jwksStatus: () => ({ ...keys.status(), fetches: keys.fetchCount }),
+    metricsRegistered: metrics.registered,
+  };
+}
+
+/** The error handler alone, for hosts that render other errors themselves. */
+export const authErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  if (!(err instanceof AuthClientError) || res.headersSent) return next(err);
+  res.status(err.status).set(err.headers).json(err.toJSON());
+};
