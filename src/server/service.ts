@@ -71,7 +71,10 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
 
   let stores;
   if (wantsRedis(config)) {
-    stores = createRedisStores(config, logger, options.redis);
+    const redisStores = createRedisStores(config, logger, options.redis);
+    stores = redisStores;
+    // Commands fail fast while disconnected, so give the first connection a moment; never block start.
+    if (!(await redisStores.whenReady(2000))) logger.warn('redis is not reachable yet; endpoints that need it answer 503 until it is');
   } else {
     stores = createMemoryStores();
     logger.warn('REDIS_URL is not set: challenges, refresh tokens, revocations and rate limits are kept in this process only; set REDIS_URL for more than one replica');

@@ -27,7 +27,7 @@ export function createMemoryStores(): Stores {
  * Redis-backed stores. `client` lets an embedding application share its own ioredis client; the
  * service closes only a client it created.
  */
-export function createRedisStores(config: AuthConfig, logger: Logger, client?: RedisClient): Stores & { redis: RedisClient } {
+export function createRedisStores(config: AuthConfig, logger: Logger, client?: RedisClient): Stores & { redis: RedisClient; whenReady(timeoutMs: number): Promise<boolean> } {
   const redis = client ?? createRedisClient(config);
   const owned = client === undefined;
   let lastState = '';
@@ -45,6 +45,17 @@ export function createRedisStores(config: AuthConfig, logger: Logger, client?: R
     challenges: new RedisChallengeStore(redis, prefix),
     refreshTokens: new RedisRefreshTokenStore(redis, prefix),
     health: { backend: 'redis', ready: () => redis.status === 'ready' },
+    /** Resolves true once connected, false after `timeoutMs`: start-up waits briefly, never forever. */
+    whenReady: (timeoutMs: number) =>
+      redis.status === 'ready'
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            redis.once('ready', () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
     close: async () => {
       if (!owned) return;
       try {

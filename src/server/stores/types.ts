@@ -45,6 +45,8 @@ export interface StoreHealth {
 export interface Stores {
   challenges: ChallengeStore;
   refreshTokens: RefreshTokenStore;
+  revocations: RevocationStore;
+  mints: MintStore;
   health: StoreHealth;
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>;
@@ -83,4 +85,68 @@ export interface RefreshTokenStore {
   rotate(familyId: string, oldHash: string, newHash: string, ttlSeconds: number): Promise<RotateResult>;
   /** Revokes every token of the family. Idempotent. */
   revokeFamily(familyId: string): Promise<void>;
+}
+
+/** One revoked access-token id. Times are epoch seconds. */
+export interface RevocationRecord {
+  jti: string;
+  revokedAt: number;
+  /** When the token would have expired anyway; the record leaves the store then. */
+  exp: number;
+  reason: string | null;
+  /** `sub` of the operator who revoked it. */
+  revokedBy: string;
+}
+
+export interface RevocationList {
+  /** Records revoked at or after `since`, oldest first, none expired. */
+  items: RevocationRecord[];
+  /** Changes whenever the set of live records changes (add or prune); opaque. */
+  version: string;
+}
+
+/**
+ * Revoked access-token ids (the denylist validators poll). Every record expires at its `exp`, so the
+ * list prunes itself. A version changes with every change of the set, for ETags.
+ */
+export interface RevocationStore {
+  /**
+   * Records a revocation. Idempotent and atomic across replicas: if `jti` is already revoked the
+   * original record is returned unchanged (`created: false`).
+   */
+  revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }>;
+  /** True while a record for `jti` exists and has not expired. */
+  isRevoked(jti: string): Promise<boolean>;
+  /**
+   * Live records revoked at or after `since` (epoch seconds; 0 for all). When `ifVersion` equals
+   * the current version, returns `items: null` (nothing changed, nothing transferred).
+   */
+  list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }>;
+}
+
+/** One long-lived credential minted (a refresh family or a service token), for the mint audit. */
+export interface MintRecord {
+  /** `refresh` (a sign-in or login: the refresh family) or `service` (a service token). */
+  kind: 'refresh' | 'service';
+  /** The refresh family id, or the service token's `jti`. */
+  id: string;
+  sub: string;
+  role: string;
+  scopes?: string[];
+  /** Epoch seconds. */
+  issuedAt: number;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+/**
+ * The mint audit: still-valid long-lived credentials, newest first. Bounded: entries leave at their
+ * expiry, on `remove`, and the oldest leave first beyond a cap.
+ */
+export interface MintStore {
+  add(record: MintRecord): Promise<void>;
+  /** Newest first (by issuedAt), at most `limit`, none expired. */
+  list(limit: number): Promise<MintRecord[]>;
+  /** Forgets a record (its credential was revoked). Idempotent. */
+  remove(id: string): Promise<void>;
 }
