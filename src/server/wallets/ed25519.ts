@@ -1,0 +1,50 @@
+/**
+ * `Ed25519`: the signature (64 bytes) is over the UTF-8 challenge, by `public_key` (32 bytes), and
+ * `address` must be the lowercase hex of that public key. Verified with node:crypto (OpenSSL),
+ * which rejects non-canonical S values.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { BadRequestError } from '../errors.js';
+import { bytesToHex } from '../../lib/hex.js';
+import { addressMismatch, badSignature } from './errors.js';
+import { addressField, challengeField, hexField } from './fields.js';
+import type { ParsedSignIn, WalletVerifier } from './types.js';
+
+export interface Ed25519SignIn extends ParsedSignIn {
+  publicKey: Uint8Array;
+  key: KeyObject;
+  signature: Uint8Array;
+}
+
+const ALGORITHM = 'Ed25519';
+
+export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
+  algorithm: ALGORITHM,
+
+  parse(body) {
+    const address = addressField(body);
+    const publicKey = hexField(body, 'public_key', [32]);
+    const signature = hexField(body, 'signature', [64]);
+    const nonce = challengeField(body);
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+    } catch {
+      throw new BadRequestError('`public_key` is not a valid Ed25519 public key.');
+    }
+    return { algorithm: ALGORITHM, nonce, address, publicKey, key, signature };
+  },
+
+  verify(parsed) {
+    if (bytesToHex(parsed.publicKey) !== parsed.address) {
+      throw addressMismatch(ALGORITHM, '`address` must be the lowercase hex of `public_key`.');
+    }
+    let ok = false;
+    try {
+      ok = verify(null, Buffer.from(parsed.nonce, 'utf8'), parsed.key, parsed.signature);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw badSignature(ALGORITHM);
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * The wallet verifier registry: one verifier per contract `algorithm` value, looked up by exact
+ * name. Anything else (missing, not a string, another spelling) is a 400 `unsupported_algorithm`
+ * that lists the accepted values, never a 500.
+ */
+import { BadRequestError } from '../errors.js';
+import { eip191Verifier } from './eip191.js';
+import { createEip4361Verifier, type SiweConfig } from './eip4361.js';
+import { ed25519Verifier } from './ed25519.js';
+import { mlDsa65Verifier } from './ml-dsa-65.js';
+import { secp256k1Verifier } from './secp256k1.js';
+import type { WalletVerifier } from './types.js';
+
+export type { ParsedSignIn, VerifyContext, WalletVerifier } from './types.js';
+export { canonicalAddress, evmAddressFromPublicKey, toChecksumAddress } from './address.js';
+export type { SiweConfig } from './eip4361.js';
+
+export interface WalletVerifiers {
+  /** The accepted `algorithm` values, in the contract's order. */
+  readonly algorithms: readonly string[];
+  /** The verifier for `algorithm`; throws BadRequestError(`unsupported_algorithm`) otherwise. */
+  get(algorithm: unknown): WalletVerifier;
+}
+
+export function createWalletVerifiers(config: SiweConfig): WalletVerifiers {
+  const list: WalletVerifier[] = [
+    ed25519Verifier,
+    secp256k1Verifier,
+    mlDsa65Verifier,
+    eip191Verifier,
+    createEip4361Verifier(config),
+  ];
+  // A Map, not an object: `algorithm` comes from the request and must not reach the prototype.
+  const byName = new Map(list.map((v) => [v.algorithm, v]));
+  const algorithms = Object.freeze(list.map((v) => v.algorithm));
+  return {
+    algorithms,
+    get(algorithm) {
+      const verifier = typeof algorithm === 'string' ? byName.get(algorithm) : undefined;
+      if (verifier) return verifier;
+      const supported = algorithms.join(', ');
+      if (algorithm === undefined || algorithm === null) {
+        throw new BadRequestError(`\`algorithm\` is required; one of: ${supported}.`, 'unsupported_algorithm');
+      }
+      const shown = typeof algorithm === 'string' ? JSON.stringify(algorithm.slice(0, 40)) : `a ${typeof algorithm}`;
+      throw new BadRequestError(`Unsupported \`algorithm\` ${shown}; one of: ${supported}.`, 'unsupported_algorithm');
+    },
+  };
+}
