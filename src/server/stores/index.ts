@@ -5,6 +5,10 @@ import { MemoryChallengeStore } from './memory/challenges.js';
 import { RedisChallengeStore } from './redis/challenges.js';
 import { MemoryRefreshTokenStore } from './memory/refresh-tokens.js';
 import { RedisRefreshTokenStore } from './redis/refresh-tokens.js';
+import { MemoryRevocationStore } from './memory/revocations.js';
+import { RedisRevocationStore } from './redis/revocations.js';
+import { MemoryMintStore } from './memory/mints.js';
+import { RedisMintStore } from './redis/mints.js';
 import type { Stores } from './types.js';
 
 export type * from './types.js';
@@ -18,6 +22,8 @@ export function createMemoryStores(): Stores {
   return {
     challenges: new MemoryChallengeStore(),
     refreshTokens: new MemoryRefreshTokenStore(),
+    revocations: new MemoryRevocationStore(),
+    mints: new MemoryMintStore(),
     health: { backend: 'memory', ready: () => true },
     close: async () => undefined,
   };
@@ -44,6 +50,8 @@ export function createRedisStores(config: AuthConfig, logger: Logger, client?: R
     redis,
     challenges: new RedisChallengeStore(redis, prefix),
     refreshTokens: new RedisRefreshTokenStore(redis, prefix),
+    revocations: new RedisRevocationStore(redis, prefix),
+    mints: new RedisMintStore(redis, prefix),
     health: { backend: 'redis', ready: () => redis.status === 'ready' },
     /** Resolves true once connected, false after `timeoutMs`: start-up waits briefly, never forever. */
     whenReady: (timeoutMs: number) =>

@@ -21,7 +21,9 @@ export class MemoryMintStore implements MintStore {
 
   async list(limit: number): Promise<MintRecord[]> {
     this.#prune();
+    // Reversed insertion order first, so mints of the same second list newest first too.
     return [...this.#records.values()]
+      .reverse()
       .sort((a, b) => b.issuedAt - a.issuedAt)
       .slice(0, limit)
       .map((r) => ({ ...r }));

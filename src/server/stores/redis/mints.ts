@@ -1,0 +1,87 @@
+import type { RedisClient } from '../../redis/connection.js';
+import type { MintRecord, MintStore } from '../types.js';
+import { redisCall } from './call.js';
+
+/**
+ * KEYS: 1 data (HASH id -> record JSON), 2 by-expiry (ZSET), 3 by-issue-time (ZSET).
+ * ARGV[1]: now. Drops expired entries (bounded per call) before anything else.
+ */
+const PRUNE = `
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 500)
+if #dead > 0 then
+  redis.call('HDEL', KEYS[1], unpack(dead))
+  redis.call('ZREM', KEYS[2], unpack(dead))
+  redis.call('ZREM', KEYS[3], unpack(dead))
+end
+`;
+
+/** ARGV[2] id, [3] JSON, [4] expiresAt, [5] issue time in ms (orders mints of one second), [6] cap. The oldest mints leave beyond the cap. */
+const ADD = `${PRUNE}
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+if over > 0 then
+  local old = redis.call('ZRANGE', KEYS[3], 0, over - 1)
+  redis.call('HDEL', KEYS[1], unpack(old))
+  redis.call('ZREM', KEYS[2], unpack(old))
+  redis.call('ZREM', KEYS[3], unpack(old))
+end
+return 1
+`;
+
+/** ARGV[2] limit. Newest first. */
+const LIST = `${PRUNE}
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)) do
+  local rec = redis.call('HGET', KEYS[1], id)
+  if rec then out[#out + 1] = rec end
+end
+return out
+`;
+
+/**
+ * The mint audit in Redis: a hash of records indexed by two sorted sets (expiry, for pruning;
+ * issue time, for newest-first and the cap). All keys share the `{mn}` hash tag.
+ */
+export class RedisMintStore implements MintStore {
+  readonly #redis: RedisClient;
+  readonly #keys: [string, string, string];
+  readonly #cap: number;
+
+  constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number } = {}) {
+    this.#redis = redis;
+    const base = `${keyPrefix}mn:{mn}:`;
+    this.#keys = [`${base}data`, `${base}exp`, `${base}issued`];
+    this.#cap = options.maxEntries ?? 10_000;
+  }
+
+  async add(record: MintRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    await redisCall(() => this.#redis.eval(ADD, 3, ...this.#keys, now(), record.id, json, record.expiresAt, Date.now(), this.#cap));
+  }
+
+  async list(limit: number): Promise<MintRecord[]> {
+    if (limit <= 0) return [];
+    const rows = (await redisCall(() => this.#redis.eval(LIST, 3, ...this.#keys, now(), limit))) as string[];
+    return rows.map((r) => JSON.parse(r) as MintRecord);
+  }
+
+  async remove(id: string): Promise<void> {
+    const [data, exp, issued] = this.#keys;
+    await redisCall(() =>
+      this.#redis
+        .multi()
+        .hdel(data, id)
+        .zrem(exp, id)
+        .zrem(issued, id)
+        .exec()
+        .then((results) => {
+          if (!results) throw new Error('transaction aborted');
+          for (const [err] of results) if (err) throw err;
+        }),
+    );
+  }
+}
+
+const now = () => Math.floor(Date.now() / 1000);
