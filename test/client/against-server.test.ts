@@ -33,7 +33,7 @@ describe('client against the real auth service', () => {
   async function walletSignIn(): Promise<{ access_token: string; refresh_token: string; address: string }> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const address = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('hex');
-    const post = async (path: string, body: unknown) => {
+    const post = async (path: string, body: unknown): Promise<any> => {
       const res = await fetch(`${url}/api/v1/auth/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = await res.json();
       expect(res.status, JSON.stringify(json)).toBe(200);
