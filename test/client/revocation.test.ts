@@ -1,0 +1,82 @@
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTestIssuer, type TestIssuer } from '../../src/client/testing.js';
+import type { AuthClientOptions } from '../../src/client/index.js';
+import { startProtectedApp, type Harness } from './harness.js';
+
+const BEARER = 'service-token-for-tests';
+const TTL = 0.2; // poll interval, seconds
+
+describe('revocation polling', () => {
+  let issuer: TestIssuer;
+  let app: Harness | undefined;
+  const start = async (revocation: Partial<NonNullable<AuthClientOptions['revocation']>> = {}, extra: Partial<AuthClientOptions> = {}) => {
+    app = await startProtectedApp(issuer.clientOptions({ revocation: { endpoint: issuer.server.revocationUrl, bearer: BEARER, ttlSeconds: TTL, ...revocation }, ...extra }));
+    return app;
+  };
+  beforeEach(async () => {
+    issuer = await createTestIssuer({ revocationBearer: BEARER });
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await app?.close();
+    app = undefined;
+    await issuer.close();
+  });
+
+  it('refuses a revoked token within a poll interval, even when it was cached', async () => {
+    const a = await start();
+    await a.client.warmUp();
+    const token = await issuer.mint({ jti: 'to-revoke' });
+    const other = await issuer.mint({ jti: 'keep' });
+    expect((await a.get('/api/data', token)).status).toBe(200);
+    expect((await a.get('/api/data', other)).status).toBe(200);
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    issuer.server.revoke('to-revoke', exp);
+    const revokedAt = performance.now();
+    await vi.waitFor(async () => expect(await a.get('/api/data', token)).toMatchObject({ status: 401, body: { error: 'token_revoked' } }), { timeout: 3 * TTL * 1000, interval: 10 });
+    const elapsed = performance.now() - revokedAt;
+    expect(elapsed).toBeLessThan(2 * TTL * 1000 + 200);
+    expect((await a.get('/api/data', other)).status).toBe(200);
+    // Later polls are incremental and conditional; the revocation stays in force.
+    const polls = issuer.server.requests.revocation;
+    await vi.waitFor(() => expect(issuer.server.requests.revocation).toBeGreaterThan(polls + 1));
+    expect((await a.get('/api/data', token)).status).toBe(401);
+  });
+
+  it('requires jti when revocation is on', async () => {
+    const a = await start();
+    await a.client.warmUp();
+    expect(await a.get('/api/data', await issuer.mint({ jti: undefined }))).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+  });
+
+  it('fails closed (503 revocation_unavailable) while the list was never loaded, unless failOpen', async () => {
+    const a = await start({ bearer: 'wrong-bearer' });
+    await expect(a.client.warmUp()).rejects.toThrow();
+    expect(await a.get('/api/data', await issuer.mint())).toMatchObject({ status: 503, body: { error: 'revocation_unavailable' } });
+    expect((await a.client.readiness())).toMatchObject({ ready: false, checks: { jwks: 'loaded', revocation: 'never' } });
+    // Garbage is still a 401, not a 503: the token is judged first.
+    expect((await a.get('/api/data', 'garbage')).status).toBe(401);
+    await a.close();
+    const open = await start({ bearer: 'wrong-bearer', failOpen: true });
+    expect((await open.get('/api/data', await issuer.mint())).status).toBe(200);
+  });
+
+  it('fails closed once the list is older than maxStaleSeconds, and recovers', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const registry = new Registry();
+    const a = await start({ ttlSeconds: 30, maxStaleSeconds: 90 }, { metrics: { registry } });
+    await a.client.warmUp();
+    expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
+    vi.setSystemTime(Date.now() + 60_000);
+    const age = await registry.getSingleMetric('pico_auth_client_revocation_list_age_seconds')?.get();
+    expect(age?.values[0]?.value).toBeGreaterThanOrEqual(60);
+    expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
+    vi.setSystemTime(Date.now() + 31_000);
+    expect(await a.get('/api/data', await issuer.mint())).toMatchObject({ status: 503, body: { error: 'revocation_unavailable' } });
+    await a.client.warmUp(); // a successful poll
+    expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
+    const polls = await registry.getSingleMetric('pico_auth_client_revocation_polls_total')?.get();
+    expect(polls?.values.reduce((n, v) => n + v.value, 0)).toBe(2);
+  });
+});
