@@ -8,7 +8,7 @@ import { signAccessToken } from '../tokens/access-token.js';
 import { newRefreshToken, parseRefreshToken } from '../tokens/refresh-token.js';
 import { accessSettings, refreshTtlSeconds } from '../tokens/token-pair.js';
 
-const Body = z.object({ refresh_token: z.string().min(1).max(512) });
+const Body = z.object({ refresh_token: z.string().min(1).max(4096) });
 
 /**
  * POST /refresh: spends the presented token and returns a new pair (rotation). A spent token
