@@ -34,6 +34,8 @@ export function hexField(body: Record<string, unknown>, name: string, byteLength
     }
   } else if (bytes.length === 0) {
     throw new BadRequestError(`\`${name}\` is empty.`);
+  } else if (bytes.length > max) {
+    throw new BadRequestError(`\`${name}\` is longer than ${max} bytes.`);
   }
   return bytes;
 }
