@@ -27,7 +27,8 @@ export interface ServiceEventMap {
   revocation: [];
   rateLimited: [limiter: string];
   /** A long-lived credential was minted (refresh family or service token), for the mint audit. */
-  sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number }];
+  /** `kind` 'service' (a service token: `familyId` is its jti); absent or 'refresh' for a refresh family. */
+  sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number; kind?: 'refresh' | 'service' }];
 }
 
 export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

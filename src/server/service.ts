@@ -10,7 +10,9 @@ import { ServiceEvents } from './events.js';
 import { ensureDevKeyDirectory, KeyManager } from './keys/index.js';
 import { createLogger } from './logger.js';
 import type { RedisClient } from './redis/connection.js';
+import { createRouteLimits } from './rate-limit/route-limits.js';
 import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
+import { recordMints } from './routes/mints.js';
 import { createMemoryStores, createRedisStores, wantsRedis } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
 
@@ -70,9 +72,11 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   keys.on('reloadError', (err) => logger.error({ err: { message: err.message } }, 'key directory failed to load; the previous keyring keeps serving'));
 
   let stores;
+  let redis: RedisClient | undefined;
   if (wantsRedis(config)) {
     const redisStores = createRedisStores(config, logger, options.redis);
     stores = redisStores;
+    redis = redisStores.redis;
     // Commands fail fast while disconnected, so give the first connection a moment; never block start.
     if (!(await redisStores.whenReady(2000))) logger.warn('redis is not reachable yet; endpoints that need it answer 503 until it is');
   } else {
@@ -88,7 +92,9 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     wallets: createWalletVerifiers(config),
     events,
     lifecycle: { shuttingDown: false },
+    limits: createRouteLimits(config, events, redis),
   };
+  recordMints(context);
   await keys.start();
   const app = buildApp(context);
   const jwks = createJwksHandler(context);

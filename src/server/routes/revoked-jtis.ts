@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireRole } from '../auth/require-role.js';
+import type { ServiceContext } from '../context.js';
+import { BadRequestError } from '../errors.js';
+
+const Since = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * GET /revoked-jtis (roles `service`, `operator`): the live denylist, or with `?since=<epoch>`
+ * the records revoked at or after that second (inclusive, so a poll never misses a revocation of
+ * the second it last saw). `ETag` is the store's version, which moves on every add and prune;
+ * `If-None-Match` with the current one gets 304 without the list being read.
+ */
+export function revokedJtisRoute(ctx: ServiceContext): Router {
+  const router = Router();
+  router.get('/revoked-jtis', requireRole(ctx, 'service', 'operator'), async (req, res) => {
+    const raw = req.query.since;
+    let since = 0;
+    if (raw !== undefined) {
+      const parsed = Since.safeParse(raw);
+      if (typeof raw !== 'string' || !parsed.success) throw new BadRequestError('since: expected epoch seconds (a non-negative integer).', 'invalid_request');
+      since = parsed.data;
+    }
+    const cached = versionOf(req.headers['if-none-match']);
+    const { items, version } = await ctx.stores.revocations.list(since, cached);
+    res.set({ ETag: `"rv-${version}"`, 'Cache-Control': 'private, no-cache' });
+    if (items === null) {
+      res.status(304).end();
+      return;
+    }
+    res.json({ items: items.map((r) => ({ jti: r.jti, revoked_at: r.revokedAt, exp: r.exp })) });
+  });
+  return router;
+}
+
+/** The version inside an `If-None-Match: "rv-<version>"` header, if it is one of ours. */
+function versionOf(header: string | undefined): string | undefined {
+  const m = header ? /"rv-(\d{1,20})"/.exec(header) : null;
+  return m ? m[1] : undefined;
+}
