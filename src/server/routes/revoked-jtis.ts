@@ -4,7 +4,7 @@ import { requireRole } from '../auth/require-role.js';
 import type { ServiceContext } from '../context.js';
 import { BadRequestError } from '../errors.js';
 
-const Since = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Since = z.string().regex(/^\d{1,15}$/).transform(Number);
 
 /**
  * GET /revoked-jtis (roles `service`, `operator`): the live denylist, or with `?since=<epoch>`
@@ -19,7 +19,7 @@ export function revokedJtisRoute(ctx: ServiceContext): Router {
     let since = 0;
     if (raw !== undefined) {
       const parsed = Since.safeParse(raw);
-      if (typeof raw !== 'string' || !parsed.success) throw new BadRequestError('since: expected epoch seconds (a non-negative integer).', 'invalid_request');
+      if (!parsed.success) throw new BadRequestError('since: expected epoch seconds (a non-negative integer).', 'invalid_request');
       since = parsed.data;
     }
     const cached = versionOf(req.headers['if-none-match']);

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noRedis } from '../../helpers/redis.js';
+import { postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
+import { adminSettings, bearer, FLEET_SECRET, getJson, operatorToken, serviceToken } from './session-helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const store of ['memory', 'redis'] as const) {
+  describe.skipIf(store === 'redis' && noRedis())(`GET /revoked-jtis (${store} store)`, () => {
+    let svc: RunningService;
+    let op: string;
+    beforeAll(async () => {
+      svc = await startService({ ...(await adminSettings()), fleetSecret: FLEET_SECRET, fleetRoles: ['agent', 'service'] }, store);
+      op = await operatorToken(svc.api);
+    });
+    afterAll(() => svc.close());
+
+    const revoke = (body: Record<string, unknown>) => postJson(`${svc.api}/revoke`, body, bearer(op));
+    const list = (query = '', token = op, headers: Record<string, string> = {}) => getJson(`${svc.api}/revoked-jtis${query}`, token, headers);
+
+    it('is for roles service and operator only: 401 anonymous, 403 wallet and agent', async () => {
+      expect((await getJson(`${svc.api}/revoked-jtis`)).status).toBe(401);
+      const wallet = await signIn(svc.api);
+      const asWallet = await list('', wallet.access_token);
+      expect(asWallet.status).toBe(403);
+      expect(asWallet.json.error).toBe('insufficient_role');
+      expect((await list('', (await serviceToken(svc.api, 'agent')).access_token)).status).toBe(403);
+      const asService = await list('', (await serviceToken(svc.api, 'service')).access_token);
+      expect(asService.status).toBe(200);
+      expect(Array.isArray(asService.json.items)).toBe(true);
+    });
+
+    it('lists revocations as {jti, revoked_at, exp}; ?since= returns those revoked at or after it', async () => {
+      await revoke({ jti: 'old-one' });
+      const before = (await list()).json.items.find((i: { jti: string }) => i.jti === 'old-one');
+      expect(Object.keys(before).sort()).toEqual(['exp', 'jti', 'revoked_at']);
+      await sleep(1100);
+      await revoke({ jti: 'new-one' });
+      const after = (await list()).json.items.find((i: { jti: string }) => i.jti === 'new-one');
+      expect(after.revoked_at).toBeGreaterThan(before.revoked_at);
+      const since = await list(`?since=${after.revoked_at}`);
+      const jtis = since.json.items.map((i: { jti: string }) => i.jti);
+      expect(jtis).toContain('new-one');
+      expect(jtis).not.toContain('old-one');
+      expect((await list(`?since=${after.revoked_at + 1}`)).json.items).toEqual([]);
+    });
+
+    it('sends an ETag; If-None-Match gets 304 until the list changes', async () => {
+      const first = await list('?since=0');
+      const etag = first.headers.get('etag');
+      expect(etag).toMatch(/^"rv-\d+"$/);
+      const again = await list('?since=0', op, { 'if-none-match': etag! });
+      expect(again.status).toBe(304);
+      expect(again.text).toBe('');
+      await revoke({ jti: `changed-${Date.now()}` });
+      const changed = await list('?since=0', op, { 'if-none-match': etag! });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get('etag')).not.toBe(etag);
+      // An unknown or foreign ETag is simply a miss.
+      expect((await list('', op, { 'if-none-match': '"something-else"' })).status).toBe(200);
+    });
+
+    it('drops an entry once the token would have expired anyway (and the ETag moves)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await revoke({ jti: 'short-lived', exp: now + 2 });
+      const listed = await list();
+      expect(listed.json.items.map((i: { jti: string }) => i.jti)).toContain('short-lived');
+      await sleep((now + 3) * 1000 - Date.now() + 50);
+      const later = await list('', op, { 'if-none-match': listed.headers.get('etag')! });
+      expect(later.status).toBe(200);
+      expect(later.json.items.map((i: { jti: string }) => i.jti)).not.toContain('short-lived');
+    });
+
+    it('answers 400 for a malformed since', async () => {
+      for (const q of ['?since=abc', '?since=-1', '?since=1.5', '?since=1&since=2', '?since=']) {
+        const res = await list(q);
+        expect(res.status, q).toBe(400);
+        expect(res.json.error).toBe('invalid_request');
+      }
+    });
+  });
+}
