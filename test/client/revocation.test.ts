@@ -25,18 +25,19 @@ describe('revocation polling', () => {
   });
 
   it('refuses a revoked token within a poll interval, even when it was cached', async () => {
-    const a = await start();
+    const a = await start({ ttlSeconds: 1 });
     await a.client.warmUp();
     const token = await issuer.mint({ jti: 'to-revoke' });
     const other = await issuer.mint({ jti: 'keep' });
     expect((await a.get('/api/data', token)).status).toBe(200);
     expect((await a.get('/api/data', other)).status).toBe(200);
     const exp = Math.floor(Date.now() / 1000) + 300;
+    const pollsBefore = issuer.server.requests.revocation;
     issuer.server.revoke('to-revoke', exp);
-    const revokedAt = performance.now();
-    await vi.waitFor(async () => expect(await a.get('/api/data', token)).toMatchObject({ status: 401, body: { error: 'token_revoked' } }), { timeout: 3 * TTL * 1000, interval: 10 });
-    const elapsed = performance.now() - revokedAt;
-    expect(elapsed).toBeLessThan(2 * TTL * 1000 + 200);
+    await vi.waitFor(async () => expect(await a.get('/api/data', token)).toMatchObject({ status: 401, body: { error: 'token_revoked' } }), { timeout: 10_000, interval: 10 });
+    // "Within a poll interval", counted in polls rather than wall time (the CI machine is shared):
+    // at most the poll already in flight when the revocation happened, plus the next one.
+    expect(issuer.server.requests.revocation - pollsBefore).toBeLessThanOrEqual(2);
     expect((await a.get('/api/data', other)).status).toBe(200);
     // Later polls are incremental and conditional; the revocation stays in force.
     const polls = issuer.server.requests.revocation;
