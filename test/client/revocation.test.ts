@@ -41,7 +41,7 @@ describe('revocation polling', () => {
     expect((await a.get('/api/data', other)).status).toBe(200);
     // Later polls are incremental and conditional; the revocation stays in force.
     const polls = issuer.server.requests.revocation;
-    await vi.waitFor(() => expect(issuer.server.requests.revocation).toBeGreaterThan(polls + 1));
+    await vi.waitFor(() => expect(issuer.server.requests.revocation).toBeGreaterThan(polls + 1), { timeout: 5000 });
     expect((await a.get('/api/data', token)).status).toBe(401);
   });
 
