@@ -72,8 +72,8 @@ describe('JWKS handling against a local JWKS server', () => {
     expect(issuer.server.requests.jwks).toBe(1);
     advance(2 * SECOND); // past max-age=60: verify with the cached keys, refresh in the background
     expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
-    await vi.waitFor(() => expect(issuer.server.requests.jwks).toBe(2));
-    await vi.waitFor(async () => expect(await fetches('not_modified')).toBe(1));
+    await vi.waitFor(() => expect(issuer.server.requests.jwks).toBe(2), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await fetches('not_modified')).toBe(1), { timeout: 5000 });
     expect(await fetches('ok')).toBe(1);
     expect(a.client.jwksStatus().fresh).toBe(true);
   });
@@ -122,7 +122,7 @@ describe('JWKS handling against a local JWKS server', () => {
     issuer.server.setMode('error');
     advance(70 * SECOND); // stale (max-age 60), within stale-if-error
     expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
-    await vi.waitFor(async () => expect(await fetches('error')).toBe(1));
+    await vi.waitFor(async () => expect(await fetches('error')).toBe(1), { timeout: 5000 });
     advance(SECOND);
     expect((await a.get('/api/data', await issuer.mint())).status).toBe(200);
     expect(issuer.server.requests.jwks).toBe(2); // backoff: no new attempt

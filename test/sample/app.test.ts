@@ -85,7 +85,7 @@ describe('sample main', () => {
         });
         child.once('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
       });
-      await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 5000 }).toBe(200);
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 15_000 }).toBe(200);
       const res = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${await issuer.mint({ sub: 'x' })}` } });
       expect(await res.json()).toMatchObject({ sub: 'x' });
       child.kill('SIGTERM');
