@@ -14,7 +14,8 @@ export interface LimiterOptions {
   keyPrefix: string;
   /**
    * Longest a Redis-backed check may take before the per-process insurance limiter decides
-   * instead, in milliseconds. @default 1000
+   * instead, in milliseconds. Short, so that a hanging Redis costs the request little before the
+   * store's own command timeout answers 503. @default min(250, redisCommandTimeoutMs)
    */
   timeoutMs?: number;
 }
@@ -42,5 +43,5 @@ export function createLimiter(options: LimiterOptions): Limiter {
     rejectIfRedisNotReady: true,
     insuranceLimiter: insurance,
   });
-  return new RLWrapperTimeouts({ limiter: shared, timeoutMs: options.timeoutMs ?? 1000, insuranceLimiter: insurance });
+  return new RLWrapperTimeouts({ limiter: shared, timeoutMs: options.timeoutMs ?? 250, insuranceLimiter: insurance });
 }

@@ -24,24 +24,37 @@ export function byBodyField(field: string, normalize: (value: string) => string 
   };
 }
 
+/** One limit of a route: a named limiter and the request key it counts. */
+export interface RouteLimit {
+  name: string;
+  limiter: Limiter;
+  key: LimitKey;
+}
+
 /**
- * Express middleware consuming one point of `limiter` under the request's key: 429 `rate_limited`
- * with `Retry-After` when the key is over its limit (and a `rateLimited(name)` event). The
- * limiter itself never throws on a store failure (see createLimiter); anything else is a 503.
+ * Express middleware consuming one point of every limit of a route, all at once (so a slow store
+ * costs one wait, not one per limit, and every limit is charged whatever the outcome): 429
+ * `rate_limited` with `Retry-After` (the longest wait among the exceeded limits) and a
+ * `rateLimited(name)` event per exceeded limit. The limiters themselves never throw on a store
+ * failure (see createLimiter); anything else is a 503.
  */
-export function rateLimit(name: string, limiter: Limiter, key: LimitKey, events: ServiceEvents): RequestHandler {
+export function rateLimit(limits: RouteLimit[], events: ServiceEvents): RequestHandler {
   return async (req, _res, next) => {
-    const k = key(req);
-    if (k === undefined) return next();
-    try {
-      await limiter.consume(k);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        events.emit('rateLimited', name);
-        throw new RateLimitedError(err.msBeforeNext / 1000);
+    const charged = limits.flatMap(({ name, limiter, key }) => {
+      const k = key(req);
+      return k === undefined ? [] : [{ name, result: limiter.consume(k) }];
+    });
+    const settled = await Promise.allSettled(charged.map((c) => c.result));
+    let waitMs = -1;
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') return;
+      if (!(outcome.reason instanceof RateLimiterRes)) {
+        throw new ServiceUnavailableError('The rate limiter is unavailable; retry shortly.', 'rate_limiter_unavailable', { cause: outcome.reason });
       }
-      throw new ServiceUnavailableError('The rate limiter is unavailable; retry shortly.', 'rate_limiter_unavailable', { cause: err });
-    }
+      events.emit('rateLimited', charged[i]!.name);
+      waitMs = Math.max(waitMs, outcome.reason.msBeforeNext);
+    });
+    if (waitMs >= 0) throw new RateLimitedError(waitMs / 1000);
     next();
   };
 }

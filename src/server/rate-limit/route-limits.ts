@@ -4,11 +4,12 @@ import type { ServiceEvents } from '../events.js';
 import type { RedisClient } from '../redis/connection.js';
 import { canonicalAddress } from '../wallets/address.js';
 import { createLimiter, type LimiterOptions } from './limiter.js';
-import { byBodyField, byIp, rateLimit, type LimitKey } from './middleware.js';
+import { byBodyField, byIp, rateLimit, type LimitKey, type RouteLimit } from './middleware.js';
 
 type LimitSettings = Pick<
   AuthConfig,
   | 'redisKeyPrefix'
+  | 'redisCommandTimeoutMs'
   | 'rateLimitWindowSeconds'
   | 'rateLimitChallengePerIp'
   | 'rateLimitChallengePerAddress'
@@ -34,18 +35,25 @@ function canonicalOrRaw(value: string): string {
  * replica shares the counts; without it they are per process (the embedded default).
  */
 export function createRouteLimits(config: LimitSettings, events: ServiceEvents, redis?: RedisClient): RouteLimits {
-  const base: Omit<LimiterOptions, 'name' | 'points'> = { durationSeconds: config.rateLimitWindowSeconds, redis, keyPrefix: config.redisKeyPrefix };
-  const limit = (name: string, points: number, key: LimitKey) =>
-    points > 0 ? [rateLimit(name, createLimiter({ ...base, name, points }), key, events)] : [];
+  const base: Omit<LimiterOptions, 'name' | 'points'> = {
+    durationSeconds: config.rateLimitWindowSeconds,
+    redis,
+    keyPrefix: config.redisKeyPrefix,
+    timeoutMs: Math.min(250, config.redisCommandTimeoutMs),
+  };
+  const limits = (...specs: [name: string, points: number, key: LimitKey][]) => {
+    const on: RouteLimit[] = specs.filter(([, points]) => points > 0).map(([name, points, key]) => ({ name, key, limiter: createLimiter({ ...base, name, points }) }));
+    return on.length ? [rateLimit(on, events)] : [];
+  };
   return {
-    challenge: [
-      ...limit('challenge_ip', config.rateLimitChallengePerIp, byIp),
-      ...limit('challenge_address', config.rateLimitChallengePerAddress, byBodyField('address', canonicalOrRaw)),
-    ],
-    signIn: limit('sign_in_ip', config.rateLimitSignInPerIp, byIp),
+    challenge: limits(
+      ['challenge_ip', config.rateLimitChallengePerIp, byIp],
+      ['challenge_address', config.rateLimitChallengePerAddress, byBodyField('address', canonicalOrRaw)],
+    ),
+    signIn: limits(['sign_in_ip', config.rateLimitSignInPerIp, byIp]),
     // Both login limits are consumed before the password is checked, whatever its outcome.
-    login: [...limit('login_ip', config.rateLimitLoginPerIp, byIp), ...limit('login_email', config.rateLimitLoginPerEmail, byBodyField('email'))],
-    refresh: limit('refresh_ip', config.rateLimitRefreshPerIp, byIp),
-    fleet: limit('fleet_ip', config.rateLimitFleetPerIp, byIp),
+    login: limits(['login_ip', config.rateLimitLoginPerIp, byIp], ['login_email', config.rateLimitLoginPerEmail, byBodyField('email')]),
+    refresh: limits(['refresh_ip', config.rateLimitRefreshPerIp, byIp]),
+    fleet: limits(['fleet_ip', config.rateLimitFleetPerIp, byIp]),
   };
 }
