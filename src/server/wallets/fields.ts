@@ -24,13 +24,18 @@ export function stringField(body: Record<string, unknown>, name: string, maxChar
  * be one of `byteLengths`; or, with `{ max }`, anything from 1 to `max` bytes.
  */
 export function hexField(body: Record<string, unknown>, name: string, byteLengths: readonly number[] | { max: number }): Uint8Array {
-  const max = Array.isArray(byteLengths) ? Math.max(...byteLengths) : (byteLengths as { max: number }).max;
-  const text = stringField(body, name, 2 + max * 2);
+  const fixed = Array.isArray(byteLengths) ? (byteLengths as readonly number[]) : null;
+  const max = fixed ? Math.max(...fixed) : (byteLengths as { max: number }).max;
+  const text = stringField(body, name, Number.MAX_SAFE_INTEGER);
+  // Length first, so an oversized value is refused before any decoding work.
+  if (text.length > 2 + max * 2) {
+    throw new BadRequestError(fixed ? `\`${name}\` must be ${describeLengths(fixed)} bytes of hex; it is too long.` : `\`${name}\` is longer than ${max} bytes.`);
+  }
   const bytes = hexToBytes(text);
   if (bytes === null) throw new BadRequestError(`\`${name}\` must be hex (an even number of 0-9a-f digits, optional 0x).`);
-  if (Array.isArray(byteLengths)) {
-    if (!byteLengths.includes(bytes.length)) {
-      throw new BadRequestError(`\`${name}\` must be ${describeLengths(byteLengths)} bytes; got ${bytes.length}.`);
+  if (fixed) {
+    if (!fixed.includes(bytes.length)) {
+      throw new BadRequestError(`\`${name}\` must be ${describeLengths(fixed)} bytes; got ${bytes.length}.`);
     }
   } else if (bytes.length === 0) {
     throw new BadRequestError(`\`${name}\` is empty.`);
