@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AuthConfig } from './config/index.js';
 
 /**
@@ -18,7 +18,9 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(config: Pick<AuthConfig, 'logLevel' | 'nodeEnv'>): Logger {
+/** `destination` defaults to stdout; tests pass an in-memory stream to read every line back. */
+export function createLogger(config: Pick<AuthConfig, 'logLevel' | 'nodeEnv'>, destination?: DestinationStream): Logger {
   const level = config.logLevel ?? (config.nodeEnv === 'production' ? 'info' : config.nodeEnv === 'test' ? 'silent' : 'debug');
-  return pino({ level, base: { service: 'pico-auth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const options = { level, base: { service: 'pico-auth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -13,10 +13,23 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+const ROUTE_BASE = Symbol('routeBase');
+type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string; [ROUTE_BASE]?: string };
+
+/**
+ * Put before a router mounted under a path (`app.use(BASE_PATH, rememberRouteBase, router)`):
+ * Express resets `req.baseUrl` when an error leaves the router, so without it a failed
+ * `/api/v1/auth/challenge` would be logged and counted as `/challenge`.
+ */
+export function rememberRouteBase(req: RoutedRequest, _res: ServerResponse, next: () => void): void {
+  req[ROUTE_BASE] = req.baseUrl;
+  next();
+}
+
 /** The route template (never the raw path, which may carry addresses) for logs and metrics. */
-export function routeTemplate(req: IncomingMessage & { route?: { path?: string }; baseUrl?: string }): string {
+export function routeTemplate(req: RoutedRequest): string {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
+  return typeof path === 'string' ? `${req.baseUrl || req[ROUTE_BASE] || ''}${path}` : 'unmatched';
 }
 
 /**

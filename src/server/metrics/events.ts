@@ -1,0 +1,40 @@
+import type { ServiceEventMap, ServiceEvents } from '../events.js';
+import { LOGIN_OUTCOMES, REFRESH_OUTCOMES, SIGN_IN_OUTCOMES, TOKEN_KINDS, type MetricSet } from './definitions.js';
+import { BoundedLabel, oneOf } from './labels.js';
+
+type Listener<K extends keyof ServiceEventMap> = (...args: ServiceEventMap[K]) => void;
+
+/**
+ * Counts the domain events the routes emit. Every label value is mapped onto a closed list
+ * (`unknown` / `error` for anything else), so a route bug cannot create new series. Known
+ * combinations start at zero, so `rate()` and `absent()` work from the first scrape.
+ * Returns the function that unsubscribes.
+ */
+export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorithms: readonly string[]): () => void {
+  const algorithmLabels = [...algorithms, 'unknown'];
+  const limiters = new BoundedLabel(32);
+
+  for (const algorithm of algorithms) for (const outcome of SIGN_IN_OUTCOMES) m.signIns.labels(algorithm, outcome).inc(0);
+  for (const kind of TOKEN_KINDS) m.tokensIssued.labels(kind).inc(0);
+  for (const outcome of REFRESH_OUTCOMES) m.refreshes.labels(outcome).inc(0);
+  for (const outcome of LOGIN_OUTCOMES) m.logins.labels(outcome).inc(0);
+
+  const listeners: { [K in keyof ServiceEventMap]?: Listener<K> } = {
+    challengeIssued: () => m.challengesIssued.inc(),
+    signIn: (algorithm, outcome) =>
+      m.signIns.labels(oneOf(algorithmLabels, algorithm, 'unknown'), oneOf(SIGN_IN_OUTCOMES, outcome, 'error')).inc(),
+    tokenIssued: (kind) => {
+      // An unknown kind is a programming error; counting it under a real kind would lie.
+      if ((TOKEN_KINDS as readonly string[]).includes(kind)) m.tokensIssued.labels(kind).inc();
+    },
+    refresh: (outcome) => m.refreshes.labels(oneOf(REFRESH_OUTCOMES, outcome, 'invalid')).inc(),
+    login: (outcome) => m.logins.labels(oneOf(LOGIN_OUTCOMES, outcome, 'error')).inc(),
+    revocation: () => m.revocations.inc(),
+    rateLimited: (limiter) => m.rateLimited.labels(limiters.value(limiter)).inc(),
+  };
+  const entries = Object.entries(listeners) as [keyof ServiceEventMap, (...args: unknown[]) => void][];
+  for (const [name, fn] of entries) events.on(name, fn as never);
+  return () => {
+    for (const [name, fn] of entries) events.off(name, fn as never);
+  };
+}

@@ -1,0 +1,73 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+export const METRICS_PATH = '/metrics';
+
+/** Writes the registry's exposition (Prometheus text format); a failing collector is a 500. */
+async function writeExposition(registry: Registry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let body: string;
+  try {
+    body = await registry.metrics();
+  } catch {
+    writeError(res, 500, 'internal_error', 'Metrics collection failed.');
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function writeError(res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ detail, error: code });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/** GET /metrics on the service port (mounted at the root, outside the auth base path). */
+export function metricsRoute(registry: Registry): Router {
+  const router = Router();
+  router.get(METRICS_PATH, (req, res) => writeExposition(registry, req, res));
+  return router;
+}
+
+export interface MetricsServer {
+  port: number;
+  url: string;
+  /** Stops accepting and closes every connection (Prometheus keeps its scrape connection alive). */
+  close(): Promise<void>;
+}
+
+/**
+ * The separate metrics port (`AUTH_METRICS_PORT`): a small node:http server that answers
+ * `GET /metrics` and nothing else, so that the service port (the one an ingress exposes) need not.
+ */
+export async function startMetricsServer(registry: Registry, port: number, host: string): Promise<MetricsServer> {
+  const server: Server = createServer({ requestTimeout: 10_000 }, (req, res) => {
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (path !== METRICS_PATH) return writeError(res, 404, 'not_found', 'Only /metrics is served on this port.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return writeError(res, 405, 'method_not_allowed', 'Use GET.', { Allow: 'GET, HEAD' });
+    void writeExposition(registry, req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  let closing: Promise<void> | undefined;
+  return {
+    port: actual,
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${actual}${METRICS_PATH}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
