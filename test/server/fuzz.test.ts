@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startService, type RunningService } from '../helpers/service.js';
+import { adminSettings, operatorToken } from './routes/session-helpers.js';
 
 /** Every endpoint of the service. A new endpoint is added here so that it is fuzzed too. */
 const ENDPOINTS: { method: 'GET' | 'POST'; path: string; fields: string[] }[] = [
@@ -9,7 +10,7 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; fields: string[] }[] = 
   { method: 'POST', path: '/api/v1/auth/sign-in', fields: ['algorithm', 'address', 'public_key', 'signature', 'challenge', 'message'] },
   { method: 'POST', path: '/api/v1/auth/refresh', fields: ['refresh_token'] },
   { method: 'POST', path: '/api/v1/auth/login', fields: ['email', 'password'] },
-  { method: 'POST', path: '/api/v1/auth/revoke', fields: ['jti', 'reason'] },
+  { method: 'POST', path: '/api/v1/auth/revoke', fields: ['jti', 'family', 'reason', 'exp'] },
   { method: 'GET', path: '/api/v1/auth/revoked-jtis', fields: [] },
   { method: 'GET', path: '/api/v1/auth/mints', fields: [] },
   { method: 'POST', path: '/api/v1/auth/fleet/sessions', fields: ['session_id', 'agent_id', 'role', 'ttl', 'scopes'] },
@@ -40,9 +41,11 @@ const headerValue = fc.string({ unit: fc.constantFrom(...'abcdefABCDEF0123456789
 describe('fuzz: random bodies and headers at every endpoint', () => {
   let svc: RunningService;
   let bearer: string;
+  let operator: string;
   beforeAll(async () => {
-    svc = await startService({ fleetSecret: 'a-fleet-secret-of-enough-length', rateLimitChallengePerIp: 0, rateLimitSignInPerIp: 0, rateLimitLoginPerIp: 0, rateLimitLoginPerEmail: 0, rateLimitRefreshPerIp: 0, rateLimitFleetPerIp: 0 });
+    svc = await startService({ ...(await adminSettings()), fleetSecret: 'a-fleet-secret-of-enough-length', rateLimitChallengePerIp: 0, rateLimitSignInPerIp: 0, rateLimitLoginPerIp: 0, rateLimitLoginPerEmail: 0, rateLimitRefreshPerIp: 0, rateLimitFleetPerIp: 0 });
     bearer = (await signIn(svc.api)).access_token;
+    operator = await operatorToken(svc.api);
   });
   afterAll(() => svc.close());
 
@@ -53,10 +56,10 @@ describe('fuzz: random bodies and headers at every endpoint', () => {
         fc.constant(undefined),
         fc.string({ maxLength: 100 }), // raw, often malformed JSON
         fc.dictionary(fc.string({ maxLength: 12 }), junk, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
-        fc.constant(null).chain(() => fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), address: junk, public_key: junk, signature: junk, challenge: junk, message: junk, refresh_token: junk, email: junk, password: junk, jti: junk, ttl: junk, role: junk, scopes: junk }).map((o) => JSON.stringify(o))),
+        fc.constant(null).chain(() => fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), address: junk, public_key: junk, signature: junk, challenge: junk, message: junk, refresh_token: junk, email: junk, password: junk, jti: junk, family: junk, exp: junk, reason: junk, session_id: junk, agent_id: junk, ttl: junk, role: junk, scopes: junk }).map((o) => JSON.stringify(o))),
       ),
       contentType: fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'application/merge-patch+json', undefined),
-      authorization: fc.oneof(fc.constant(undefined), headerValue.map((v) => `Bearer ${v}`), fc.constant('Bearer VALID'), headerValue),
+      authorization: fc.oneof(fc.constant(undefined), headerValue.map((v) => `Bearer ${v}`), fc.constant('Bearer VALID'), fc.constant('Bearer OPERATOR'), headerValue),
       ifNoneMatch: fc.oneof(fc.constant(undefined), headerValue),
       fleetSecret: fc.oneof(fc.constant(undefined), headerValue),
       xff: fc.oneof(fc.constant(undefined), headerValue),
@@ -67,7 +70,7 @@ describe('fuzz: random bodies and headers at every endpoint', () => {
       fc.asyncProperty(request, async (r) => {
         const headers: Record<string, string> = {};
         if (r.contentType) headers['content-type'] = r.contentType;
-        if (r.authorization) headers.authorization = r.authorization === 'Bearer VALID' ? `Bearer ${bearer}` : r.authorization;
+        if (r.authorization) headers.authorization = r.authorization === 'Bearer VALID' ? `Bearer ${bearer}` : r.authorization === 'Bearer OPERATOR' ? `Bearer ${operator}` : r.authorization;
         if (r.ifNoneMatch) headers['if-none-match'] = r.ifNoneMatch;
         if (r.fleetSecret) headers['x-fleet-secret'] = r.fleetSecret;
         if (r.xff) headers['x-forwarded-for'] = r.xff;
