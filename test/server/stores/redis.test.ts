@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/server/config/index.js';
 import { createRedisStores } from '../../../src/server/stores/index.js';
 import { deleteByPrefix, noRedis, redisUrl, uniquePrefix } from '../../helpers/redis.js';
 import { runStoreConformance } from './conformance.js';
+import { runSessionStoreConformance } from './sessions.conformance.js';
 
 const prefixes: string[] = [];
 
@@ -11,12 +12,14 @@ describe.skipIf(noRedis())('redis', () => {
   afterAll(async () => {
     for (const p of prefixes) await deleteByPrefix(redisUrl(), p);
   });
-  runStoreConformance('redis', async () => {
+  const factory = async () => {
     const redisKeyPrefix = uniquePrefix('stores');
     prefixes.push(redisKeyPrefix);
     const config = loadConfig({ redisUrl: redisUrl(), redisKeyPrefix });
     const stores = createRedisStores(config, pino({ level: 'silent' }));
     await stores.whenReady(5000);
     return stores;
-  });
+  };
+  runStoreConformance('redis', factory);
+  runSessionStoreConformance('redis', factory);
 });
