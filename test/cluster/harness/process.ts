@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../helpers/redis-server.js';
+
+/** The repository root, where the processes run (tsx resolves the sources from there). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * A service process run from the sources with `node --import tsx` (no build step: the suite always
+ * runs the tree as it is, and a tsc build of the whole project costs more than tsx's transform).
+ * Output is kept in a short ring buffer, shown when something fails.
+ */
+export class NodeProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #log: string[] = [];
+
+  private constructor(name: string, port: number, child: ChildProcess) {
+    this.name = name;
+    this.port = port;
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) this.#log.push(line.slice(0, 500));
+      if (this.#log.length > 200) this.#log.splice(0, this.#log.length - 200);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  /** Spawns `entry` (a path under src/) with `env` on a free loopback port. */
+  static async spawn(name: string, entry: string, env: Record<string, string>): Promise<NodeProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new NodeProcess(name, port, child);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the process wrote (diagnostics). */
+  get log(): string {
+    return this.#log.join('\n');
+  }
+
+  /** Resident set size in bytes, from /proc (Linux). */
+  rss(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    if (!kb) throw new Error(`no VmRSS for ${this.name}`);
+    return Number(kb[1]) * 1024;
+  }
+
+  /** Waits until GET `path` answers 200 (the process is up), or fails with the process's output. */
+  async waitReady(path: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`${this.name} exited before it was ready:\n${this.log}`);
+      try {
+        const res = await fetch(this.url + path, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // Not listening yet.
+      }
+      await sleep(100);
+    }
+    throw new Error(`${this.name} not ready on ${path} within ${timeoutMs} ms:\n${this.log}`);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.alive) return;
+    this.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

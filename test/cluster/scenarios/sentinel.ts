@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
+import { waitUntil, type TestCluster } from '../harness/cluster.js';
+import { AUTH, Http, Wallet } from '../harness/load.js';
+import { redisCommand, type SentinelSet } from '../harness/redis-topologies.js';
+import { byOp, report } from '../harness/stats.js';
+import { SIGN_IN_OPS, SignInLoad } from '../harness/traffic.js';
+
+/** After the switch, every replica must sign in again within this long. */
+const FOLLOW_BOUND_MS = 5000;
+
+/**
+ * `SENTINEL FAILOVER` under load: the replicas follow the new primary. Failures are allowed only
+ * during the switch and only as 503 (Redis unavailable) or 401 `invalid_challenge` (a challenge
+ * written to the old primary that asynchronous replication had not copied yet); they are counted.
+ */
+export async function sentinelFailover(cluster: TestCluster, set: SentinelSet): Promise<void> {
+  const names = [...cluster.replicas.keys()];
+  const load = new SignInLoad(cluster, 6).start();
+  await sleep(1500);
+  const before = await set.masterPort();
+  const failoverAt = Date.now();
+  await redisCommand(set.sentinelPorts[0]!, 'SENTINEL', 'FAILOVER', set.name);
+  const switchMs = await waitUntil(async () => (await set.masterPort()) !== before, 20_000, 'Sentinel names a new primary');
+  const switchedAt = failoverAt + switchMs;
+
+  // Each replica follows: a full challenge + sign-in succeeds directly on it.
+  const wallet = new Wallet();
+  const follow = await Promise.all(
+    names.map(async (n) => {
+      const http = new Http(2);
+      const url = cluster.replica(n).url;
+      while (Date.now() - switchedAt < 15_000) {
+        const ch = await http.call('follow', 'POST', `${url}${AUTH}/challenge`, { address: wallet.address });
+        if (ch.status === 200 && (await http.call('follow', 'POST', `${url}${AUTH}/sign-in`, wallet.signInBody(ch.json.challenge as string))).status === 200) break;
+        await sleep(25);
+      }
+      http.close();
+      return Date.now() - switchedAt;
+    }),
+  );
+  const followedAt = switchedAt + Math.max(...follow);
+  await sleep(3000);
+  const samples = await load.stop();
+  // Sentinel turns the old primary into a replica of the new one once it has promoted it.
+  let oldRole = '';
+  await waitUntil(async () => (oldRole = String(((await redisCommand(before, 'ROLE')) as string[])[0])) === 'slave', 15_000, 'the old primary becomes a replica').catch(() => undefined);
+
+  const failures = samples.filter((s) => SIGN_IN_OPS.has(s.op) && s.status !== 200);
+  const kinds: Record<string, number> = {};
+  for (const f of failures) kinds[`${f.status}:${f.code ?? f.error ?? ''}`] = (kinds[`${f.status}:${f.code ?? f.error ?? ''}`] ?? 0) + 1;
+  const window = failures.length ? [Math.min(...failures.map((f) => f.start)) - failoverAt, Math.max(...failures.map((f) => f.start + f.ms)) - failoverAt] : [];
+  report('redis sentinel failover', {
+    'primary port before / after': [before, await set.masterPort()],
+    'sentinel switch ms (FAILOVER -> new primary named)': switchMs,
+    'every replica signing in again ms after switch': Object.fromEntries(names.map((n, i) => [n, follow[i]])),
+    'failed requests during the switch': failures.length,
+    'failures by status:code': kinds,
+    'failure window ms after FAILOVER (first start, last end)': window,
+    'old primary role now': oldRole,
+    ...byOp(samples),
+  });
+
+  for (const ms of follow) expect(ms).toBeLessThan(FOLLOW_BOUND_MS);
+  for (const f of failures) {
+    expect([503, 401]).toContain(f.status);
+    if (f.status === 401) expect(f.code).toBe('invalid_challenge');
+    expect(f.start).toBeGreaterThanOrEqual(failoverAt - 100);
+    expect(f.start).toBeLessThanOrEqual(followedAt);
+  }
+  expect(samples.filter((s) => s.start > followedAt && s.status !== 200)).toEqual([]);
+  expect(samples.filter((s) => s.start > followedAt && s.op === 'sign-in').length).toBeGreaterThan(5);
+  expect(oldRole).toBe('slave');
+}
