@@ -14,6 +14,8 @@ const bins = findKubeBinaries();
 const helmBin = findHelm();
 const skipReason = missingToolReason({ 'kube-apiserver and etcd': bins?.apiserver, helm: helmBin });
 
+// Each step is a few helm or CLI runs against a local API server; generous for a loaded 2-core CI.
+const STEP_TIMEOUT_MS = 240_000;
 const NS = 'pico';
 const RELEASE = 'pico-auth';
 // The full-featured install: sample API, rotation CronJob, ServiceMonitor, PrometheusRule, dashboard.
@@ -84,16 +86,16 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     // hook-succeeded: the hook's Job, ServiceAccount, Role and RoleBinding are gone.
     const leftovers = [...(await inventory(cp.adminConfig(), NS))].filter((x) => x.includes('keys-init'));
     expect(leftovers).toEqual([]);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('RBAC: the rotation ServiceAccount may get and patch its one Secret, and nothing else', async () => {
     await rbacChecks(cp, NS, `${RELEASE}-keys-rotation`, keySecretName);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('rotation: keys rotate as the CronJob runs it, a full cycle on a fake clock', async () => {
     const cronJob = await cp.adminConfig().makeApiClient(BatchV1Api).readNamespacedCronJob({ name: `${RELEASE}-keys-rotation`, namespace: NS });
     secretAfterRotation = await rotationCycle(cp, NS, cronJob, cli, keySecretName);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('upgrade with changed values keeps the key Secret byte for byte', async () => {
     const before = await core().readNamespacedSecret({ name: keySecretName, namespace: NS });
@@ -119,7 +121,7 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     expect(deploy.spec?.replicas).toBe(3);
     const status = JSON.parse((await helm(helmBin!, cp, ['status', RELEASE, '-n', NS, '-o', 'json'])).stdout) as { version: number };
     expect(status.version).toBe(2);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('uninstall leaves nothing behind but the key Secret', async () => {
     const res = await helm(helmBin!, cp, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '60s']);
@@ -128,7 +130,7 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     // Cluster-scoped objects too: the CRDs were there before the install, nothing else is new.
     expect(added(before, after)).toEqual([`Secret core ${NS}/${keySecretName}`]);
     expect([...before].filter((x) => !after.has(x))).toEqual([]);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('every CI value set renders objects that validation and admission accept (server-side dry run)', async () => {
     const ns = 'pico-dry-run';
@@ -152,5 +154,5 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
       failures.push(...(await dryRunCreate(cp.adminConfig(), ns, rest)).map((f) => `${file}: ${f}`));
     }
     expect(failures).toEqual([]);
-  });
+  }, STEP_TIMEOUT_MS);
 });

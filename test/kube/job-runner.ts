@@ -57,7 +57,10 @@ export class JobRunner {
         const uid = job.metadata?.uid ?? '';
         if (this.seen.has(uid) || (job.status?.conditions ?? []).length > 0) continue;
         this.seen.add(uid);
-        await this.execute(batch, job);
+        // Recorded, not thrown: the test's assertion message shows it instead of helm timing out blind.
+        await this.execute(batch, job).catch((err: unknown) =>
+          this.runs.push({ job: job.metadata?.name ?? '', serviceAccount: '', hadToken: false, argv: [], code: -2, stdout: '', stderr: `emulating the Job failed: ${String(err)}` }),
+        );
       }
       await sleep(200);
     }
@@ -90,8 +93,8 @@ export class JobRunner {
 /**
  * Runs a pod's containers here, as the kubelet would run them: init containers in order, then the
  * containers (one after another), each with its environment, the pod's ServiceAccount token (when
- * the pod mounts one) and namespace in a kubeconfig, and our CLI for the image's. `extraArgs` are
- * appended to the last container's command (the tests' fake clock).
+ * the pod mounts one) and namespace in a kubeconfig, and our CLI for the image's. `node` adds
+ * Node.js options and `env` variables to every container (the tests' fake clock).
  */
 export async function runPodSpec(
   cp: ControlPlane,
@@ -99,7 +102,7 @@ export async function runPodSpec(
   cliPath: string,
   podName: string,
   pod: V1PodSpec,
-  extraArgs: string[] = [],
+  extra: { node?: string[]; env?: Record<string, string> } = {},
 ): Promise<JobRun> {
   const sa = pod.serviceAccountName ?? 'default';
   const core = cp.adminConfig().makeApiClient(CoreV1Api);
@@ -110,13 +113,14 @@ export async function runPodSpec(
     : join(cp.dir, 'nonexistent.kubeconfig');
   const containers = [...(pod.initContainers ?? []), ...pod.containers];
   let last: JobRun | undefined;
-  for (const [i, container] of containers.entries()) {
-    const argv = [...cliArgv(container, cliPath), ...(i === containers.length - 1 ? extraArgs : [])];
+  for (const container of containers) {
+    const argv = cliArgv(container, cliPath, extra.node ?? []);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: mkdtempSync(join(tmpdir(), 'pico-pod-home-')),
       KUBECONFIG: kubeconfig,
       ...containerEnv(container, namespace, podName, sa),
+      ...extra.env,
     };
     const [file, ...args] = argv;
     const res = await run(file ?? '', args, { env, timeoutMs: 60_000 });
@@ -128,12 +132,12 @@ export async function runPodSpec(
 }
 
 /** The container's command with the image's CLI (`node dist/cli/main.js` or the bin) mapped to ours. */
-function cliArgv(container: V1Container, cliPath: string): string[] {
+function cliArgv(container: V1Container, cliPath: string, nodeOptions: string[]): string[] {
   const argv = [...(container.command ?? []), ...(container.args ?? [])];
   if (argv.length === 0) throw new Error(`container ${container.name} relies on the image's entrypoint; give it a command`);
   const cliAt = argv.findIndex((a) => /(^|\/)dist\/cli\/main\.js$/.test(a) || /(^|\/)pico-auth-keys$/.test(a));
   if (cliAt < 0) throw new Error(`container ${container.name} does not run our CLI: ${argv.join(' ')}`);
-  return [process.execPath, cliPath, ...argv.slice(cliAt + 1)];
+  return [process.execPath, ...nodeOptions, cliPath, ...argv.slice(cliAt + 1)];
 }
 
 /** The container's environment: literal values and the downward-API fields a pod would get. */

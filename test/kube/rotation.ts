@@ -1,11 +1,13 @@
 import { createPrivateKey } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CoreV1Api, type V1CronJob, type V1Secret } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { ControlPlane } from './harness.js';
 import { runPodSpec } from './job-runner.js';
 
-/** The CLI's fake-clock option: the time the command takes as "now" (ISO 8601). */
-export const CLOCK_FLAG = '--now';
+/** `pico-auth-keys` has no clock option: this preload fakes Date in the CLI's process. */
+const FAKE_CLOCK = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'fake-clock.mjs')).href;
 
 const A = {
   activeSince: 'pico-auth/active-since',
@@ -46,8 +48,12 @@ export async function rotationCycle(cp: ControlPlane, ns: string, cronJob: V1Cro
   const read = () => core.readNamespacedSecret({ name: secretName, namespace: ns });
   let runs = 0;
   const rotateAt = async (t: number): Promise<V1Secret> => {
-    const res = await runPodSpec(cp, ns, cli, `${cronJob.metadata?.name}-run-${++runs}`, pod, [CLOCK_FLAG, at(t)]);
+    const res = await runPodSpec(cp, ns, cli, `${cronJob.metadata?.name}-run-${++runs}`, pod, {
+      node: ['--import', FAKE_CLOCK],
+      env: { PICO_FAKE_NOW: at(t) },
+    });
     expect(res, `keys rotate at ${at(t)} failed:\n${res.stderr}`).toMatchObject({ code: 0, hadToken: true });
+    expect(res.argv).toContain('rotate');
     return read();
   };
 
