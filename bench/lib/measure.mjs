@@ -1,0 +1,54 @@
+// Measurement protocol: every contender of a comparison is warmed up, then measured RUNS times,
+// interleaved (with a rotating order, so drift of a shared machine hits all alike); the median
+// of each is kept, and figures are reported as ratios of medians taken in the same run.
+import { join } from 'node:path';
+import { CLIENT_CORE, cpuSeconds, startWorker } from './proc.mjs';
+
+const LOAD = join(import.meta.dirname, 'load.mjs');
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * One load-generator run against `target` (a process whose CPU use is sampled from /proc):
+ * returns the load result plus `serverCpu`, the share of its core the server used.
+ */
+let loadWorker;
+export async function loadRun(target, config, seconds) {
+  loadWorker ??= startWorker(CLIENT_CORE, LOAD);
+  const cpu0 = cpuSeconds(target.pid);
+  const main0 = cpuSeconds(target.pid, target.pid);
+  const result = await loadWorker.request({ ...config, duration: seconds });
+  const cpu1 = cpuSeconds(target.pid);
+  const main1 = cpuSeconds(target.pid, target.pid);
+  if (cpu0 !== undefined && cpu1 !== undefined) result.serverCpu = (cpu1 - cpu0) / result.duration;
+  // The event loop's own share: near 1.0 means JavaScript is the limit, whatever the other threads do.
+  if (main0 !== undefined && main1 !== undefined) result.serverMainCpu = (main1 - main0) / result.duration;
+  return result;
+}
+
+/**
+ * Runs a comparison. `entries`: [{ key, run(seconds) => Promise<{ rps, ... }> }].
+ * Returns { [key]: { median, perCpu, runs: [result...] } }: `perCpu` is the median of throughput
+ * per CPU-second of the server, the figure that survives a machine shared with other work.
+ */
+export async function compare(entries, { warmSeconds, runSeconds, runs, log = () => {} }) {
+  for (const e of entries) {
+    log(`  warm-up ${e.key}`);
+    await e.run(warmSeconds);
+  }
+  const samples = Object.fromEntries(entries.map((e) => [e.key, []]));
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < entries.length; j++) {
+      const e = entries[(i + j) % entries.length];
+      const r = await e.run(runSeconds);
+      samples[e.key].push(r);
+      log(`  run ${i + 1}/${runs} ${e.key}: ${r.rps.toFixed(0)}/s${r.non2xx ? ` (${r.non2xx} non-2xx!)` : ''}${r.clientCpu !== undefined ? ` client cpu ${(r.clientCpu * 100).toFixed(0)}%` : ''}${r.serverCpu !== undefined ? ` server cpu ${(r.serverCpu * 100).toFixed(0)}%` : ''}${r.serverMainCpu !== undefined ? ` (main thread ${(r.serverMainCpu * 100).toFixed(0)}%)` : ''}`);
+    }
+  }
+  const perCpu = (runs) => (runs.every((r) => r.serverCpu > 0) ? median(runs.map((r) => r.rps / r.serverCpu)) : undefined);
+  return Object.fromEntries(entries.map((e) => [e.key, { median: median(samples[e.key].map((r) => r.rps)), perCpu: perCpu(samples[e.key]), runs: samples[e.key] }]));
+}

@@ -1,0 +1,151 @@
+// What the bench runs against: the auth service (dist/server/main.js), the baseline targets in
+// bench/targets, a Redis of its own, and key directories for the three token algorithms.
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { captureOutput, CLIENT_CORE, cpuSeconds, freePort, SERVER_CORE, spawnNode, spawnPinned, stopChild, waitFor200 } from './proc.mjs';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const WORK = mkdtempSync(join(tmpdir(), 'pico-bench-'));
+const started = [];
+
+/** A key directory whose active.pem is RSA-2048 (RS256), P-256 (ES256) or Ed25519 (EdDSA). */
+export function keyDir(alg) {
+  const dir = join(WORK, `keys-${alg}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pair =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        : generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'active.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return dir;
+}
+
+/** Environment of a service under test: production defaults, Redis, no rate limits (the bench is one IP). */
+export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(AUTH_|REDIS_|PORT$|HOST$|LOG_LEVEL$)/.test(k)) delete env[k];
+  return {
+    ...env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    AUTH_ISSUER: `http://127.0.0.1:${port}`,
+    AUTH_AUDIENCE: 'bench',
+    AUTH_KEYS_DIR: keysDir,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    AUTH_RATE_LIMIT_CHALLENGE_PER_IP: '0',
+    AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS: '0',
+    AUTH_RATE_LIMIT_SIGN_IN_PER_IP: '0',
+    AUTH_RATE_LIMIT_REFRESH_PER_IP: '0',
+  };
+}
+
+/** Starts `node dist/server/main.js` on the server core; resolves once /readyz answers 200. */
+export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [] }) {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const child = captureOutput(spawnNode(SERVER_CORE, join(ROOT, 'dist/server/main.js'), [], { env: serviceEnv({ port, keysDir, redisUrl, prefix }), cwd: WORK, nodeArgs }));
+  started.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor200(`${url}/readyz`, child);
+  const readyMs = performance.now() - spawnedAt;
+  return { child, pid: child.pid, url, port, readyMs, readyCpuMs: cpuSeconds(child.pid) * 1000 };
+}
+
+/** Starts a bench/targets script on the server core; resolves once it printed {"port"}. */
+export async function startTarget(script, args, options = {}) {
+  const spawnedAt = performance.now();
+  const child = captureOutput(spawnNode(SERVER_CORE, join(ROOT, 'bench/targets', script), args, { cwd: WORK, ...options }));
+  started.push(child);
+  const port = await new Promise((resolvePort, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m) {
+        child.stdout.off('data', onData);
+        resolvePort(Number(m[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} ${args[0] ?? ''} exited with ${code}:\n${child.stderrTail()}`)));
+  });
+  const readyMs = performance.now() - spawnedAt;
+  return { child, pid: child.pid, url: `http://127.0.0.1:${port}`, port, readyMs, readyCpuMs: cpuSeconds(child.pid) * 1000 };
+}
+
+/**
+ * A redis-server of the bench's own on a free port, on the client core (in a cluster Redis is
+ * another pod, so it must not eat the measured server core). Falls back to BENCH_REDIS_URL.
+ */
+export async function startRedis() {
+  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, shared: true };
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('redis-server is not installed: `apt-get install redis-server`, or set BENCH_REDIS_URL=redis://host:port (keys are written under pico-bench:* and deleted afterwards)');
+  }
+  const port = await freePort();
+  const dir = join(WORK, 'redis');
+  mkdirSync(dir);
+  const child = spawnPinned(CLIENT_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  started.push(child);
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return { url, shared: false };
+    } catch {
+      client.disconnect();
+      await sleep(50);
+    }
+  }
+  throw new Error('redis-server did not start');
+}
+
+/** Deletes what the bench wrote into a shared Redis (only keys under `prefix`). */
+export async function cleanRedis(url, prefix) {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** One real wallet sign-in against a service: returns its access token. */
+export async function signInOnce(url) {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const address = Buffer.from(publicKey.export({ format: 'der', type: 'spki' })).subarray(-32).toString('hex');
+  const post = async (path, body) => {
+    const res = await fetch(`${url}/api/v1/auth${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const { challenge } = await post('/challenge', { address });
+  const signature = nodeSign(null, Buffer.from(challenge), privateKey).toString('hex');
+  const pair = await post('/sign-in', { algorithm: 'Ed25519', address, public_key: address, signature, challenge });
+  return pair.access_token;
+}
+
+/** Stops everything this module started, and removes the work directory. */
+export async function stopAll() {
+  await Promise.all(started.map((c) => stopChild(c)));
+  rmSync(WORK, { recursive: true, force: true });
+}

@@ -1,0 +1,49 @@
+// The crypto bound of one sign-in, on the server core: one access-token signature with the
+// service's active key (RSA-2048 / P-256 / Ed25519, node:crypto) plus one Ed25519 verification of
+// the wallet's signature. A worker: each IPC message {pem, ms} is answered with
+// {rps, cpu}: sign-ins per second a server doing nothing but the crypto reaches, and the share
+// of the core it got (the machine may be shared).
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+// JWS signing input of a typical access token (header.claims, base64url), ~400 bytes.
+const signingInput = Buffer.from('eyJhbGciOiJSUzI1NiIsImtpZCI6IngiLCJ0eXAiOiJKV1QifQ.' + 'e'.repeat(360));
+const wallet = generateKeyPairSync('ed25519');
+const walletPub = createPublicKey(wallet.privateKey);
+const challenge = Buffer.from('0123456789abcdef'.repeat(4));
+const walletSig = sign(null, challenge, wallet.privateKey);
+
+function tokenSigner(pemFile) {
+  const key = createPrivateKey(readFileSync(pemFile));
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa') return () => sign('sha256', signingInput, key);
+  if (type === 'ec') return () => sign('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' });
+  return () => sign(null, signingInput, key);
+}
+
+function measure({ pem, ms }) {
+  const tokenSign = tokenSigner(pem);
+  const once = () => {
+    tokenSign();
+    if (!verify(null, challenge, walletPub, walletSig)) throw new Error('verification failed');
+  };
+  for (let i = 0; i < 20; i++) once(); // warm-up
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < ms) {
+    once();
+    n++;
+  }
+  const wall = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { rps: (n * 1000) / wall, serverCpu: (cpu.user + cpu.system) / 1000 / wall };
+}
+
+process.on('message', (msg) => {
+  try {
+    process.send(measure(msg));
+  } catch (err) {
+    process.send({ error: err.stack ?? String(err) });
+  }
+});
