@@ -43,7 +43,10 @@ export function requestLog(logger: Logger): HttpLogger {
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     customSuccessMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
-    customProps: (req) => ({ route: routeTemplate(req) }),
+    // Added to the finished line only: `customProps` would also bind the route at request start
+    // (still `unmatched`), and the line would carry two `route` keys.
+    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeTemplate(req) }),
+    customErrorObject: (req, _res, _err, line: object) => ({ ...line, route: routeTemplate(req) }),
     serializers: {
       req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

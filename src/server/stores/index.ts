@@ -42,8 +42,21 @@ export function createRedisStores(config: AuthConfig, logger: Logger, client?: R
     lastState = state;
     logger[level]({ redis: state, ...extra }, `redis ${state}`);
   };
-  redis.on('ready', () => report('ready', 'info'));
-  redis.on('error', (err: Error) => report('error', 'warn', { err: { message: err.message } }));
+  // One line per transition, not per reconnect attempt: ioredis repeats close/error on every
+  // failed attempt, so while down only the loss and the first error are logged, until ready again.
+  let errorLogged = false;
+  redis.on('ready', () => {
+    errorLogged = false;
+    report('ready', 'info');
+  });
+  redis.on('close', () => {
+    if (redis.status !== 'end' && lastState === 'ready') report('disconnected', 'warn');
+  });
+  redis.on('error', (err: Error) => {
+    if (errorLogged) return;
+    errorLogged = true;
+    report('error', 'warn', { err: { message: err.message } });
+  });
   redis.on('end', () => report('closed', 'warn'));
   const prefix = config.redisKeyPrefix;
   return {

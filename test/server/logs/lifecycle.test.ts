@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/server/logger.js';
+import { createAuthService } from '../../../src/server/index.js';
+import { generateKeyPem } from '../../../src/server/keys/index.js';
+import { RedisServerProcess } from '../../helpers/redis-server.js';
+import { makeKeyDir, postJson, ed25519Wallet } from '../../helpers/service.js';
+import { captureLogs } from './capture.js';
+
+describe('lifecycle logs', () => {
+  it('log start, each key reload, each Redis state change and shutdown once each', async () => {
+    const logs = captureLogs('trace');
+    const redis = await RedisServerProcess.start();
+    const keysDir = makeKeyDir('EdDSA');
+    const service = await createAuthService({ logger: logs.logger, serverAuth: { keysDir, redisUrl: redis.url, shutdownGraceSeconds: 1 } });
+    try {
+      const { url } = await service.listen(0, '127.0.0.1');
+      expect(logs.withMsg('pico-auth listening')).toHaveLength(1);
+      expect(logs.withMsg('keyring loaded')).toHaveLength(1);
+      expect(logs.withMsg('redis ready')).toHaveLength(1);
+
+      // An outage long enough for several reconnect attempts: one line for the loss, one for the
+      // first error, one when it is back; not one per attempt.
+      await redis.stop('SIGKILL');
+      expect((await postJson(`${url}/api/v1/auth/challenge`, { address: ed25519Wallet().address })).status).toBe(503);
+      await new Promise((r) => setTimeout(r, 1200));
+      await redis.start();
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && logs.withMsg('redis ready').length < 2) await new Promise((r) => setTimeout(r, 50));
+      expect(logs.withMsg('redis disconnected')).toHaveLength(1);
+      expect(logs.withMsg('redis error')).toHaveLength(1);
+      expect(logs.withMsg('redis ready')).toHaveLength(2);
+      expect(logs.withMsg('redis disconnected')[0]!.level).toBe(40);
+
+      // A bad key directory is reported once however often it is re-checked; a good one once.
+      writeFileSync(join(keysDir, 'active.pem'), 'garbage');
+      for (let i = 0; i < 3; i++) await service.context.keys.check();
+      const failed = 'key directory failed to load; the previous keyring keeps serving';
+      expect(logs.withMsg(failed)).toHaveLength(1);
+      writeFileSync(join(keysDir, 'active.pem'), generateKeyPem('EdDSA'));
+      for (let i = 0; i < 3; i++) await service.context.keys.check();
+      expect(logs.withMsg('keyring reloaded')).toHaveLength(1);
+    } finally {
+      await service.close();
+      await service.close(); // idempotent: still one shutdown
+      await redis.stop();
+    }
+    expect(logs.withMsg('shutting down')).toHaveLength(1);
+    expect(logs.withMsg('shutdown complete')).toHaveLength(1);
+    expect(logs.withMsg('redis closed')).toHaveLength(1);
+  });
+});
+
+describe('log level by environment', () => {
+  it('is info in production, debug in development, silent under tests, LOG_LEVEL when set', () => {
+    expect(createLogger({ nodeEnv: 'production', logLevel: undefined }).level).toBe('info');
+    expect(createLogger({ nodeEnv: 'development', logLevel: undefined }).level).toBe('debug');
+    expect(createLogger({ nodeEnv: 'test', logLevel: undefined }).level).toBe('silent');
+    expect(createLogger({ nodeEnv: 'production', logLevel: 'warn' }).level).toBe('warn');
+  });
+
+  it('takes the level from the environment through the service configuration', async () => {
+    const service = await createAuthService({ env: { NODE_ENV: 'production', LOG_LEVEL: 'error', AUTH_KEYS_DIR: makeKeyDir('EdDSA'), REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      expect(service.context.logger.level).toBe('error');
+    } finally {
+      await service.close();
+    }
+  });
+});
