@@ -52,7 +52,9 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
 export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [] }) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = captureOutput(spawnNode(SERVER_CORE, join(ROOT, 'dist/server/main.js'), [], { env: serviceEnv({ port, keysDir, redisUrl, prefix }), cwd: WORK, nodeArgs }));
+  // BENCH_SERVICE_MAIN: another build's main.js (A/B of a patch); default the tree's dist.
+  const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/server/main.js');
+  const child = captureOutput(spawnNode(SERVER_CORE, main, [], { env: serviceEnv({ port, keysDir, redisUrl, prefix }), cwd: WORK, nodeArgs }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, child);
@@ -63,7 +65,7 @@ export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [] })
 /** Starts a bench/targets script on the server core; resolves once it printed {"port"}. */
 export async function startTarget(script, args, options = {}) {
   const spawnedAt = performance.now();
-  const child = captureOutput(spawnNode(SERVER_CORE, join(ROOT, 'bench/targets', script), args, { cwd: WORK, ...options }));
+  const child = captureOutput(spawnNode(SERVER_CORE, resolve(ROOT, 'bench/targets', script), args, { cwd: WORK, ...options }));
   started.push(child);
   const port = await new Promise((resolvePort, reject) => {
     let buf = '';
