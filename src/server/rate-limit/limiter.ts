@@ -15,7 +15,7 @@ export interface LimiterOptions {
   /**
    * Longest a Redis-backed check may take before the per-process insurance limiter decides
    * instead, in milliseconds. Short, so that a hanging Redis costs the request little before the
-   * store's own command timeout answers 503. @default min(250, redisCommandTimeoutMs)
+   * store's own command timeout answers 503. @default 250 (the service passes min(100, REDIS_COMMAND_TIMEOUT_MS))
    */
   timeoutMs?: number;
 }

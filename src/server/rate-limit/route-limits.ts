@@ -39,7 +39,7 @@ export function createRouteLimits(config: LimitSettings, events: ServiceEvents, 
     durationSeconds: config.rateLimitWindowSeconds,
     redis,
     keyPrefix: config.redisKeyPrefix,
-    timeoutMs: Math.min(250, config.redisCommandTimeoutMs),
+    timeoutMs: Math.min(100, config.redisCommandTimeoutMs),
   };
   const limits = (...specs: [name: string, points: number, key: LimitKey][]) => {
     const on: RouteLimit[] = specs.filter(([, points]) => points > 0).map(([name, points, key]) => ({ name, key, limiter: createLimiter({ ...base, name, points }) }));

@@ -1,4 +1,4 @@
-import { Wallet } from 'ethers';
+import { Wallet, type HDNodeWallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../../helpers/service.js';
@@ -7,7 +7,7 @@ import { claimsOf } from './session-helpers.js';
 const DOMAIN = 'app.example.test';
 
 /** Messages built by the siwe package and signed by ethers wallets, never by our code. */
-function siweMessage(wallet: Wallet, nonce: string, overrides: Partial<ConstructorParameters<typeof SiweMessage>[0] & object> = {}): string {
+function siweMessage(wallet: Wallet | HDNodeWallet, nonce: string, overrides: Partial<ConstructorParameters<typeof SiweMessage>[0] & object> = {}): string {
   return new SiweMessage({
     domain: DOMAIN,
     address: wallet.address,
@@ -65,7 +65,7 @@ describe('Sign-In with Ethereum over HTTP', () => {
   });
 
   it('EIP-4361: refuses a foreign domain, a disallowed chain, an expired or not-yet-valid message, a nonce issued for another address', async () => {
-    const cases: [string, (w: Wallet, n: string) => string, string][] = [
+    const cases: [string, (w: HDNodeWallet, n: string) => string, string][] = [
       ['domain', (w, n) => siweMessage(w, n, { domain: 'phishing.example', uri: 'https://phishing.example/' }), 'siwe_domain_mismatch'],
       ['chain', (w, n) => siweMessage(w, n, { chainId: 137 }), 'siwe_chain_not_allowed'],
       ['expired', (w, n) => siweMessage(w, n, { issuedAt: new Date(Date.now() - 3_600_000).toISOString(), expirationTime: new Date(Date.now() - 600_000).toISOString() }), 'siwe_expired'],

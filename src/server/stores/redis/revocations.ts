@@ -12,7 +12,9 @@ import { redisCall } from './call.js';
 const COMMON = `
 local function bump()
   if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], ARGV[1]) end
-  return tostring(redis.call('INCR', KEYS[4]))
+  redis.call('INCR', KEYS[4])
+  -- GET, not tostring(): Lua would print a large counter in exponent notation.
+  return redis.call('GET', KEYS[4])
 end
 local function prune()
   local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 500)
