@@ -49,14 +49,12 @@ app.kubernetes.io/part-of: pico-auth
 
 {{/* Labels and selector of one component: server, redis, sample, keys-init, keys-rotation, test. */}}
 {{- define "pico-auth.componentSelectorLabels" -}}
-{{- $root := index . 0 }}
-{{ include "pico-auth.selectorLabels" $root }}
+{{ include "pico-auth.selectorLabels" (index . 0) }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
 {{- define "pico-auth.componentLabels" -}}
-{{- $root := index . 0 }}
-{{ include "pico-auth.labels" $root }}
+{{ include "pico-auth.labels" (index . 0) }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
@@ -146,7 +144,7 @@ token when fleet sessions are on. A retired key stays published at least this lo
 
 {{/* Environment variables read from Secrets (never from the ConfigMap). */}}
 {{- define "pico-auth.secretEnv" -}}
-{{- if .Values.redis.enabled }}
+{{- if .Values.redis.enabled -}}
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
@@ -212,9 +210,9 @@ token when fleet sessions are on. A retired key stays published at least this lo
 {{/* Default spread: by node, then by zone; ScheduleAnyway so a small cluster still schedules. */}}
 {{- define "pico-auth.topologySpread" -}}
 {{- $root := index . 0 }}{{- $component := index . 1 }}
-{{- if $root.Values.topologySpreadConstraints }}
+{{- if $root.Values.topologySpreadConstraints -}}
 {{- toYaml $root.Values.topologySpreadConstraints }}
-{{- else }}
+{{- else -}}
 - maxSkew: 1
   topologyKey: kubernetes.io/hostname
   whenUnsatisfiable: ScheduleAnyway

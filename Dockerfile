@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+# One image runs the auth service (default), the sample API (`node dist/sample/main.js`) and the
+# key CLI (`pico-auth-keys`). Build: docker build -t pico-server-auth .
+# test/docker/ checks this file and reproduces the runtime stage without a Docker engine.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: all dependencies, TypeScript compiled to dist/ ---------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- prod-deps: production dependencies only, from the lockfile ----------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# tini as PID 1: forwards SIGTERM to node (which drains and exits) and reaps zombies.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    PORT=8100
+WORKDIR /app
+# Everything the process reads is owned by root and read-only to it; it writes nothing outside
+# /tmp, so the pod can run with readOnlyRootFilesystem and an emptyDir at /tmp.
+COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+RUN chmod 0755 dist/cli/main.js \
+ && ln -s /app/dist/cli/main.js /usr/local/bin/pico-auth-keys
+# The image's unprivileged `node` user (uid/gid 1000), as the chart's securityContext expects.
+USER 1000:1000
+EXPOSE 8100 8200 9100
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/server/main.js"]
+
+LABEL org.opencontainers.image.title="pico-server-auth" \
+      org.opencontainers.image.description="Stateless multi-replica wallet authentication service" \
+      org.opencontainers.image.licenses="MIT"
