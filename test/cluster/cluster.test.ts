@@ -36,7 +36,7 @@ describe.skipIf(!haveRedis || !haveCli)('multi-replica cluster', () => {
     beforeAll(async () => {
       redis = await RedisServerProcess.start();
       cluster = await TestCluster.start({ redisEnv: { REDIS_URL: redis.url }, sample: true });
-    }, 120_000);
+    }, 240_000);
 
     afterAll(async () => {
       await cluster?.stop();
@@ -55,7 +55,7 @@ describe.skipIf(!haveRedis || !haveCli)('multi-replica cluster', () => {
     let cluster: TestCluster;
     beforeAll(async () => {
       cluster = await TestCluster.start({ redisEnv: {}, replicas: ['solo'], env: { AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS: '30' } });
-    }, 120_000);
+    }, 240_000);
     afterAll(async () => cluster?.stop());
 
     it(`bounds: ${SOAK_SECONDS} s mixed load, RSS < ${RSS_BOUND_MIB} MiB`, () => boundedUnderMixedLoad(cluster, SOAK_SECONDS, RSS_BOUND_MIB, 'embedded default'), SOAK_SECONDS * 1000 + 60_000);
@@ -67,7 +67,7 @@ describe.skipIf(!haveRedis || !haveCli)('multi-replica cluster', () => {
     beforeAll(async () => {
       set = await SentinelSet.start();
       cluster = await TestCluster.start({ redisEnv: { REDIS_SENTINELS: set.sentinels, REDIS_SENTINEL_NAME: set.name }, sample: true });
-    }, 120_000);
+    }, 240_000);
     afterAll(async () => {
       await cluster?.stop();
       await set?.stop();
@@ -82,7 +82,7 @@ describe.skipIf(!haveRedis || !haveCli)('multi-replica cluster', () => {
     beforeAll(async () => {
       set = await RedisClusterSet.start();
       cluster = await TestCluster.start({ redisEnv: { REDIS_CLUSTER_NODES: set.nodes }, sample: true });
-    }, 120_000);
+    }, 240_000);
     afterAll(async () => {
       await cluster?.stop();
       await set?.stop();

@@ -69,7 +69,7 @@ export class NodeProcess {
   }
 
   /** Waits until GET `path` answers 200 (the process is up), or fails with the process's output. */
-  async waitReady(path: string, timeoutMs = 60_000): Promise<void> {
+  async waitReady(path: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.alive) throw new Error(`${this.name} exited before it was ready:\n${this.log}`);
