@@ -65,7 +65,7 @@ export const SETTINGS = {
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
   siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
-  siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: list.transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
+  siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: z.union([z.array(z.union([z.number(), z.string()])), z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))]).transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
   siweMaxClockSkewSeconds: { env: 'AUTH_SIWE_MAX_CLOCK_SKEW_SECONDS', schema: int(0, 600).default(60), doc: 'Clock skew tolerated on `expirationTime`, `notBefore` and `issuedAt`.' },
 
   // --- Admin bootstrap login -------------------------------------------------------------------

@@ -29,6 +29,8 @@ export function refreshRoute(ctx: ServiceContext): Router {
     const result = await ctx.stores.refreshTokens.rotate(parts.familyId, parts.hash, next.hash, refreshTtlSeconds(ctx));
     if (result.outcome === 'reused') {
       ctx.events.emit('refresh', 'reused');
+      // The family is revoked: it leaves the mint audit too (best effort: the revocation already holds).
+      await ctx.stores.mints.remove(parts.familyId).catch((err: unknown) => ctx.logger.warn({ err: { message: (err as Error).message } }, 'mint audit: could not drop a reused family'));
       throw new UnauthorizedError('This refresh token was already used; every session descended from its sign-in has been revoked.', 'refresh_token_reused');
     }
     if (result.outcome === 'invalid') {

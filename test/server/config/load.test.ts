@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     expect(c.siweChainIds).toEqual([1, 137]);
     expect(c.redisSentinels).toEqual(['s1:26379', 's2:26379']);
     expect(c.corsOrigins).toEqual(['https://a.example']);
+    expect(loadConfig({ siweChainIds: [1, 10] }).siweChainIds).toEqual([1, 10]);
+    expect(() => loadConfig({ siweChainIds: ['x'] })).toThrow(/AUTH_SIWE_CHAIN_IDS/);
   });
 
   it('names the variable, the field and what it accepts for every wrong value', () => {

@@ -21,6 +21,17 @@ for (const store of ['memory', 'redis'] as const) {
       expect((await mints('', (await serviceToken(svc.api, 'service')).access_token)).status).toBe(403);
     });
 
+    it('drops a refresh family that reuse detection revoked', async () => {
+      const wallet = await signIn(svc.api);
+      const family = wallet.refresh_token.split('.')[0];
+      const listed = async () => (await mints('?limit=100')).json.items.map((m: { id: string }) => m.id);
+      expect(await listed()).toContain(family);
+      await postJson(`${svc.api}/refresh`, { refresh_token: wallet.refresh_token });
+      const reuse = await postJson(`${svc.api}/refresh`, { refresh_token: wallet.refresh_token });
+      expect(reuse.json.error).toBe('refresh_token_reused');
+      expect(await listed()).not.toContain(family);
+    });
+
     it('lists sign-ins, logins and service tokens, newest first', async () => {
       const wallet = await signIn(svc.api);
       const agent = await serviceToken(svc.api, 'agent', { agent_id: 'newest-agent' });
