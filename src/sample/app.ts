@@ -1,17 +1,20 @@
 import express, { type Express } from 'express';
 import { allowAnonymous, getSecurityContext, requireRole, type AuthClient } from '../client/index.js';
+import { signInPage, type SignInPageOptions } from '../web/serve.js';
 
 export interface SampleAppOptions {
   auth: AuthClient;
   /** Returns true once shutdown started: `/readyz` then answers 503. */
   shuttingDown?: () => boolean;
+  /** Serve the wallet sign-in page at `/` (it calls `/api/me` here, on its own origin). */
+  signInPage?: SignInPageOptions;
 }
 
 /**
  * The sample downstream API (the seed's "API Service", port 8200): every route under /api requires
  * a valid token unless marked `allowAnonymous`; /healthz and /readyz sit outside the protected router.
  */
-export function createSampleApp({ auth, shuttingDown = () => false }: SampleAppOptions): Express {
+export function createSampleApp({ auth, shuttingDown = () => false, signInPage: page }: SampleAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -32,6 +35,7 @@ export function createSampleApp({ auth, shuttingDown = () => false }: SampleAppO
   });
   api.get('/admin', requireRole('operator'), (req, res) => void res.json({ message: 'Operators only.', sub: req.auth?.sub }));
   app.use('/api', api);
+  if (page) app.use(signInPage(page));
 
   app.use((_req, res) => void res.status(404).json({ detail: 'No such endpoint.', error: 'not_found' }));
   app.use(auth.errorHandler);

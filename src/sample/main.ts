@@ -19,7 +19,10 @@ try {
   process.exit(1);
 }
 let shuttingDown = false;
-const app = createSampleApp({ auth, shuttingDown: () => shuttingDown });
+// The sign-in page at `/` calls the auth service from the browser: its URL as the browser sees it
+// (default: the issuer). The auth service must list this API's origin in AUTH_CORS_ORIGINS.
+const signInPage = { authUrl: process.env.SAMPLE_PAGE_AUTH_URL || process.env.AUTH_CLIENT_ISSUER || '' };
+const app = createSampleApp({ auth, shuttingDown: () => shuttingDown, signInPage });
 const server = app.listen(port, () => {
   console.log(JSON.stringify({ msg: 'sample API listening', port: (server.address() as AddressInfo).port }));
 });

@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { ServiceContext } from './context.js';
+import { corsMiddleware, CORS_PATHS } from './middleware/cors.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { rememberRouteBase, requestLog } from './middleware/request-log.js';
 import type { ServiceMetrics } from './metrics/index.js';
@@ -32,6 +33,9 @@ export function buildApp(ctx: ServiceContext, metrics?: ServiceMetrics): Express
   for (const router of rootRoutes(ctx)) app.use(router);
 
   const api = Router();
+  // Before the routes, so preflights are answered (never rate-limited) and errors carry CORS headers too.
+  const cors = corsMiddleware(ctx.config);
+  if (cors) api.use(CORS_PATHS, cors);
   const jwks = createJwksHandler(ctx);
   api.get('/jwks', (req, res) => jwks(req, res));
   for (const router of authRoutes(ctx)) api.use(router);

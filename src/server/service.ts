@@ -13,6 +13,7 @@ import type { RedisClient } from './redis/connection.js';
 import { createRouteLimits } from './rate-limit/route-limits.js';
 import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
 import { recordMints } from './routes/mints.js';
+import { corsMiddleware } from './middleware/cors.js';
 import { createMemoryStores, createRedisStores, wantsRedis } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
 
@@ -98,8 +99,14 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   await keys.start();
   const app = buildApp(context);
   const jwks = createJwksHandler(context);
+  // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
+  // headers first; everything else keeps the lean path.
+  const cors = corsMiddleware(config);
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD')) jwks(req, res);
+    const lean = req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD');
+    if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
+      cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
+    } else if (lean) jwks(req, res);
     else app(req, res);
   };
 

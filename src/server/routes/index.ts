@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { ServiceContext } from '../context.js';
 import { challengeRoute } from './challenge.js';
+import { demoPageRoute } from './demo-page.js';
 import { discoveryRoute } from './discovery.js';
 import { fleetSessionsRoute } from './fleet-sessions.js';
 import { loginRoute } from './login.js';
@@ -26,5 +27,5 @@ export function authRoutes(ctx: ServiceContext): Router[] {
 
 /** Routes at the root (outside the base path), e.g. discovery. */
 export function rootRoutes(ctx: ServiceContext): Router[] {
-  return [discoveryRoute(ctx)];
+  return [discoveryRoute(ctx), ...(ctx.config.demoPage ? [demoPageRoute(ctx)] : [])];
 }

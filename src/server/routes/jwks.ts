@@ -11,6 +11,10 @@ export const JWKS_PATH = '/api/v1/auth/jwks';
 export function createJwksHandler(ctx: ServiceContext): (req: IncomingMessage, res: ServerResponse) => void {
   const { jwksMaxAgeSeconds } = ctx.config;
   const cacheControl = `public, max-age=${jwksMaxAgeSeconds}`;
+  // With CORS on, answers differ by Origin: every one says so (including the lean path's, which has
+  // no Origin), so a shared cache never hands one origin's answer to another. Written here because
+  // writeHead's headers replace the `Vary` the CORS middleware set.
+  const vary = ctx.config.corsOrigins.length > 0 ? 'Origin, Accept-Encoding' : 'Accept-Encoding';
   const unavailable = (res: ServerResponse, code: string, detail: string) => {
     const body = JSON.stringify({ detail, error: code });
     res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': '1', 'Content-Length': Buffer.byteLength(body) });
@@ -27,7 +31,7 @@ export function createJwksHandler(ctx: ServiceContext): (req: IncomingMessage, r
       unavailable(res, 'keys_unavailable', 'No signing key is loaded.');
       return;
     }
-    const headers = { 'Cache-Control': cacheControl, ETag: keyring.etag, Vary: 'Accept-Encoding' };
+    const headers = { 'Cache-Control': cacheControl, ETag: keyring.etag, Vary: vary };
     if (matchesEtag(req.headers['if-none-match'], keyring.etag)) {
       res.writeHead(304, headers);
       res.end();
