@@ -9,6 +9,7 @@ export default defineConfig({
     // Suites start servers and child processes; two workers match the 2-core CI machine.
     maxWorkers: 2,
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
-    outputFile: { json: '.ci/out/vitest.json' },
+    // One report per invocation (`npm test` runs the main suite, then the cluster suite).
+    outputFile: { json: `.ci/out/vitest-${process.env.VITEST_REPORT ?? 'main'}.json` },
   },
 });
