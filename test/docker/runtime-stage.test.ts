@@ -115,7 +115,7 @@ describe.skipIf(skip)('runtime stage (production install, NODE_ENV=production)',
 
   it('the helm test script fails (exit 1, with the reason) against something that is not the service', async () => {
     const err = (await run(process.execPath, [join(root, 'helm/pico-auth/files/smoke-test.mjs')], {
-      env: baseEnv({ AUTH_URL: `http://127.0.0.1:${metricsPort}` }),
+      env: baseEnv({ AUTH_URL: `http://127.0.0.1:${metricsPort}`, SMOKE_ATTEMPTS: '1' }),
     }).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/smoke-test: FAILED: GET \/jwks/);

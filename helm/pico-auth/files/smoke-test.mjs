@@ -1,7 +1,7 @@
 // The chart's `helm test`: fetches the JWKS, signs in with a fresh Ed25519 wallet, and checks the
 // access token against the JWKS. Dependency-free (node:crypto and fetch), so it runs from the
 // service image. Environment: AUTH_URL (base URL, required), AUTH_ISSUER and AUTH_AUDIENCE
-// (expected claims, optional). Exit 0 on success; 1 with a reason otherwise.
+// (expected claims, optional), SMOKE_ATTEMPTS (JWKS tries, 2 s apart, default 10). Exit 0 on success; 1 with a reason otherwise.
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 
 const base = (process.env.AUTH_URL ?? '').replace(/\/+$/, '');
@@ -33,7 +33,8 @@ async function call(method, path, body) {
 /** The JWKS, retried for a short while: the test may start while pods are still rolling. */
 async function fetchJwks() {
   let last = 'no attempt';
-  for (let attempt = 1; attempt <= 10; attempt++) {
+  const attempts = Number(process.env.SMOKE_ATTEMPTS ?? 10);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       const r = await call('GET', '/jwks');
       if (r.status === 200 && Array.isArray(r.json?.keys) && r.json.keys.length > 0) return r.json;
@@ -41,7 +42,7 @@ async function fetchJwks() {
     } catch (err) {
       last = err.message;
     }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, 2000));
   }
   fail(`GET /jwks: ${last}`);
 }
