@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { routeTemplate } from '../middleware/request-log.js';
 import type { MetricSet } from './definitions.js';
+import type { Observe } from './fast-histogram.js';
 import { methodLabel, statusClass } from './labels.js';
 
 /**
@@ -14,17 +15,13 @@ export function httpDuration(m: MetricSet): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
     res.once('finish', () => {
-      m.httpDuration.observe(
-        { method: methodLabel(req.method), route: routeTemplate(req), status_class: statusClass(res.statusCode) },
-        (performance.now() - start) / 1000,
-      );
+      m.httpDuration.observe([methodLabel(req.method), routeTemplate(req), statusClass(res.statusCode)], (performance.now() - start) / 1000);
     });
     next();
   };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-type Observe = (seconds: number) => void;
 
 /**
  * Times a synchronous lean node:http handler (the JWKS path, which bypasses Express) into the same
@@ -38,8 +35,7 @@ export function timeLeanHandler(m: MetricSet, route: string, handler: Handler): 
     const key = `${method} ${status}`;
     let observe = children.get(key);
     if (!observe) {
-      const bound = m.httpDuration.labels(methodLabel(method), route, statusClass(status));
-      observe = (seconds) => bound.observe(seconds);
+      observe = m.httpDuration.child(methodLabel(method), route, statusClass(status));
       children.set(key, observe);
     }
     return observe;
