@@ -44,7 +44,7 @@ export const SETTINGS = {
   shutdownGraceSeconds: { env: 'AUTH_SHUTDOWN_GRACE_SECONDS', schema: int(0, 300).default(10), doc: 'On SIGTERM, how long in-flight requests may take before the server closes them.' },
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
-  metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Also serve `/metrics` on this separate port (so that a public ingress need not expose it).' },
+  metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
   corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
   demoPage: { env: 'AUTH_DEMO_PAGE', schema: bool.default(false), doc: 'Serve the wallet sign-in demo page at `/`.' },
 
