@@ -3,16 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
 import type { ServiceContext } from './context.js';
 import { ServiceEvents } from './events.js';
 import { ensureDevKeyDirectory, KeyManager } from './keys/index.js';
 import { createLogger } from './logger.js';
+import { createServiceMetrics } from './metrics/index.js';
 import type { RedisClient } from './redis/connection.js';
 import { createRouteLimits } from './rate-limit/route-limits.js';
 import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
 import { recordMints } from './routes/mints.js';
+import { startMetricsServer, type MetricsServer } from './routes/metrics.js';
 import { corsMiddleware } from './middleware/cors.js';
 import { createMemoryStores, createRedisStores, wantsRedis } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
@@ -41,8 +44,13 @@ export interface AuthService {
   context: ServiceContext;
   /** The HTTP server once `listen` was called. */
   server: Server | undefined;
-  /** Starts the HTTP server (default: the configured PORT and HOST). */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /** This instance's Prometheus registry (what `/metrics` serves). */
+  metrics: Registry;
+  /**
+   * Starts the HTTP server (default: the configured PORT and HOST), and the metrics server when
+   * `metricsPort` is set (`metricsUrl` is then its `/metrics` URL).
+   */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; metricsUrl?: string }>;
   /**
    * Graceful stop: readiness fails at once, the listener closes after `shutdownDelaySeconds`,
    * in-flight requests get `shutdownGraceSeconds`, then Redis and the key watcher close. Idempotent.
@@ -96,9 +104,11 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     limits: createRouteLimits(config, events, redis),
   };
   recordMints(context);
+  // Before keys.start(): the first load (or its failure) is counted.
+  const metrics = createServiceMetrics(context, { redis });
   await keys.start();
-  const app = buildApp(context);
-  const jwks = createJwksHandler(context);
+  const app = buildApp(context, metrics);
+  const jwks = metrics.timeLean(JWKS_PATH, createJwksHandler(context));
   // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
   // headers first; everything else keeps the lean path.
   const cors = corsMiddleware(config);
@@ -111,6 +121,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   };
 
   let server: Server | undefined;
+  let metricsServer: MetricsServer | undefined;
   let closing: Promise<void> | undefined;
   const service: AuthService = {
     app,
@@ -120,6 +131,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     get server() {
       return server;
     },
+    metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
       server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, handler);
       await new Promise<void>((resolve, reject) => {
@@ -128,8 +140,9 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
       });
       const actual = (server.address() as AddressInfo).port;
       const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      logger.info({ port: actual, host, issuer: config.issuer, store: stores.health.backend, keysDir }, 'pico-auth listening');
-      return { port: actual, url: `http://${shown}:${actual}` };
+      if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, host);
+      logger.info({ port: actual, host, metricsPort: metricsServer?.port, issuer: config.issuer, store: stores.health.backend, keysDir }, 'pico-auth listening');
+      return { port: actual, url: `http://${shown}:${actual}`, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) };
     },
     close() {
       closing ??= (async () => {
@@ -138,6 +151,8 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
         if (server && config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
         if (server) await drain(server, config.shutdownGraceSeconds * 1000);
         keys.stop();
+        metrics.detach();
+        await metricsServer?.close();
         await stores.close();
         logger.info('shutdown complete');
       })();
