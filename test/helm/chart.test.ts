@@ -5,7 +5,7 @@ import { byKind, chartDir, ciValueSets, helm, helmRun, one, podSpecs, render, re
 
 const JWKS = '/api/v1/auth/jwks';
 const ciFile = (name: string) => join(chartDir, 'ci', name);
-const envNames = new Set(Object.values(SETTINGS).map((s) => s.env));
+const envNames = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
 
 describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
   let defaults: K8sObject[];
@@ -196,7 +196,8 @@ describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
     });
 
     it('accepts several replicas with any kind of Redis', async () => {
-      for (const set of [{ 'redis.url': 'redis://r:6379' }, { 'redis.existingSecret': 'r' }, { 'redis.sentinel.nodes[0]': 's:26379' }, { 'redis.cluster.nodes[0]': 'c:6379' }]) {
+      const externals: Record<string, string>[] = [{ 'redis.url': 'redis://r:6379' }, { 'redis.existingSecret': 'r' }, { 'redis.sentinel.nodes[0]': 's:26379' }, { 'redis.cluster.nodes[0]': 'c:6379' }];
+      for (const set of externals) {
         const objs = await render({ set: { 'redis.enabled': false, replicaCount: 4, ...set } });
         expect(one(objs, 'Deployment', 'rel-pico-auth').spec.replicas).toBe(4);
       }
