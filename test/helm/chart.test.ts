@@ -247,8 +247,11 @@ describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
       const ing = one(objs, 'Ingress', 'rel-pico-auth');
       const ports = ing.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service.port));
       expect(ports).toEqual([{ name: 'http' }]);
-      // The issuer follows the ingress host.
-      expect(one(objs, 'ConfigMap', 'rel-pico-auth').data.AUTH_ISSUER).toBe('https://auth.example.com');
+      // The issuer follows the ingress host, and the ingress controller's X-Forwarded-For is trusted.
+      expect(one(objs, 'ConfigMap', 'rel-pico-auth').data).toMatchObject({ AUTH_ISSUER: 'https://auth.example.com', AUTH_TRUST_PROXY: '1' });
+      // Without an ingress, no proxy is trusted (a client cannot spoof its address for the rate limits).
+      expect(one(defaults, 'ConfigMap', 'rel-pico-auth').data.AUTH_TRUST_PROXY).toBe('0');
+      expect(one(await render({ set: { 'config.trustProxy': 2 } }), 'ConfigMap', 'rel-pico-auth').data.AUTH_TRUST_PROXY).toBe('2');
     });
 
     it('alerts on the service metrics, scoped to this release', async () => {
