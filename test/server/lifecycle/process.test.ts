@@ -74,14 +74,14 @@ describe('the service process', { timeout: 90_000 }, () => {
     await waitReady(`${base}/readyz`);
     // An in-flight request: headers and half the body sent before SIGTERM, the rest after.
     const inflight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${base}/api/v1/auth/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '74' } }, (res) => {
+      const req = request(`${base}/api/v1/auth/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '78' } }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
       });
       req.on('error', reject);
       req.write('{"address":"');
-      setTimeout(() => req.end(`${'ab'.repeat(30)}"}`), 600);
+      setTimeout(() => req.end(`${'ab'.repeat(32)}"}`), 600);
     });
     await new Promise((r) => setTimeout(r, 100));
     p.child.kill('SIGTERM');
