@@ -4,7 +4,8 @@
 //   or openssl + kubectl, and the bundled Redis's password Secret with kubectl: see docs/kubernetes.md);
 // - Helm's own labels and checksum annotations are removed, and so is metadata.namespace, so that a
 //   kustomize overlay (or `kubectl -n`) chooses the namespace;
-// - in-cluster URLs use the short Service name, which resolves in any namespace.
+// - in-cluster URLs use the short Service name, which resolves in any namespace;
+// - YAML 1.1 output, so strings such as "no" stay quoted for YAML 1.1 readers (kubectl).
 //   node k8s/generate.mjs           write k8s/base
 //   node k8s/generate.mjs --check   exit 1 if k8s/base differs from what the chart renders
 import { execFileSync } from 'node:child_process';
@@ -33,7 +34,7 @@ export function renderBase(helm = process.env.HELM ?? 'helm') {
       .replaceAll(`.${NS}.svc.cluster.local`, '')
       .replaceAll(`"--namespace","${NS}",`, '');
     if (text.includes(NS)) throw new Error(`${o.kind}/${o.metadata.name} still names the render namespace`);
-    files.set(`${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, stringify(JSON.parse(text), { lineWidth: 0 }));
+    files.set(`${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, stringify(JSON.parse(text), { lineWidth: 0, version: '1.1' }));
   }
   const names = [...files.keys()].sort();
   files.set('kustomization.yaml', stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }], resources: names }));
