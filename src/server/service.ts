@@ -17,7 +17,7 @@ import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
 import { recordMints } from './routes/mints.js';
 import { startMetricsServer, type MetricsServer } from './routes/metrics.js';
 import { corsMiddleware } from './middleware/cors.js';
-import { createMemoryStores, createRedisStores, wantsRedis } from './stores/index.js';
+import { createMemoryStores, createRedisStores, wantsRedis, type Stores } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
 
 export interface AuthServiceOptions {
@@ -80,7 +80,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   );
   keys.on('reloadError', (err) => logger.error({ err: { message: err.message } }, 'key directory failed to load; the previous keyring keeps serving'));
 
-  let stores;
+  let stores: Stores;
   let redis: RedisClient | undefined;
   if (wantsRedis(config)) {
     const redisStores = createRedisStores(config, logger, options.redis);
@@ -93,32 +93,46 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     logger.warn('REDIS_URL is not set: challenges, refresh tokens, revocations and rate limits are kept in this process only; set REDIS_URL for more than one replica');
   }
 
-  const context: ServiceContext = {
-    config,
-    logger,
-    keys,
-    stores,
-    wallets: createWalletVerifiers(config),
-    events,
-    lifecycle: { shuttingDown: false },
-    limits: createRouteLimits(config, events, redis),
-  };
-  recordMints(context);
-  // Before keys.start(): the first load (or its failure) is counted.
-  const metrics = createServiceMetrics(context, { redis });
+  // Everything that can still refuse the configuration (admin hash, CORS origins...) runs before
+  // the key watcher starts; a refusal closes the Redis client instead of leaking it.
+  let built;
+  try {
+    built = build();
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+  const { context, metrics, app, handler } = built;
   await keys.start();
-  const app = buildApp(context, metrics);
-  const jwks = metrics.timeLean(JWKS_PATH, createJwksHandler(context));
-  // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
-  // headers first; everything else keeps the lean path.
-  const cors = corsMiddleware(config);
-  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-    const lean = req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD');
-    if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
-      cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
-    } else if (lean) jwks(req, res);
-    else app(req, res);
-  };
+
+  function build() {
+    const context: ServiceContext = {
+      config,
+      logger,
+      keys,
+      stores,
+      wallets: createWalletVerifiers(config),
+      events,
+      lifecycle: { shuttingDown: false },
+      limits: createRouteLimits(config, events, redis),
+    };
+    recordMints(context);
+    // Before keys.start(): the first load (or its failure) is counted.
+    const metrics = createServiceMetrics(context, { redis });
+    const app = buildApp(context, metrics);
+    const jwks = metrics.timeLean(JWKS_PATH, createJwksHandler(context));
+    // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
+    // headers first; everything else keeps the lean path.
+    const cors = corsMiddleware(config);
+    const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+      const lean = req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD');
+      if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
+        cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
+      } else if (lean) jwks(req, res);
+      else app(req, res);
+    };
+    return { context, metrics, app, handler };
+  }
 
   let server: Server | undefined;
   let metricsServer: MetricsServer | undefined;
