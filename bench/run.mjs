@@ -22,6 +22,14 @@ const PREFIX = `pico-bench:${process.pid}:`;
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const profileArgs = (name) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/profiles')}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`] : []);
 
+// Ctrl-C or a kill must not leave servers, workers or Redis behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping every process the bench started`);
+    Promise.allSettled([stopWorkers(), stopAll()]).then(() => process.exit(130));
+  });
+}
+
 const startedAt = new Date();
 const results = { timing, pinned, serverCore: SERVER_CORE, clientCore: CLIENT_CORE };
 let redis;
