@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Renders k8s/base from the Helm chart with k8s/values.yaml, as plain manifests for kustomize:
 // - Helm hook and test objects are left out (create the key Secret with `pico-auth-keys keys init`
-//   or openssl + kubectl, and the bundled Redis's password Secret with kubectl: see docs/kubernetes.md);
+//   or openssl + kubectl, and the bundled Redis's password Secret with kubectl: see the README's Deploy on Kubernetes section);
 // - Helm's own labels and checksum annotations are removed, and so is metadata.namespace, so that a
 //   kustomize overlay (or `kubectl -n`) chooses the namespace;
 // - in-cluster URLs use the short Service name, which resolves in any namespace;
