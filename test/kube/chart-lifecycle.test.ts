@@ -8,7 +8,7 @@ import { added, inventory } from './inventory.js';
 import { JobRunner } from './job-runner.js';
 import { rbacChecks } from './rbac.js';
 import { rotationCycle } from './rotation.js';
-import { findHelm, findKubeBinaries, missingToolReason } from './tools.js';
+import { findHelm, findKubeBinaries, kubeVersion, missingToolReason } from './tools.js';
 
 const bins = findKubeBinaries();
 const helmBin = findHelm();
@@ -141,7 +141,7 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     for (const file of files) {
       const rendered = await helm(helmBin!, cp, [
         'template', RELEASE, chartDir, '--namespace', ns, '--values', join(chartDir, 'ci', file),
-        '--api-versions', 'monitoring.coreos.com/v1',
+        '--api-versions', 'monitoring.coreos.com/v1', '--kube-version', kubeVersion(),
       ]);
       expect(rendered.code, `${file}: ${rendered.stderr}`).toBe(0);
       const objects = parseObjects(rendered.stdout);

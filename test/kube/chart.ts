@@ -6,10 +6,10 @@ import {
   KubernetesObjectApi,
   type KubeConfig,
   type KubernetesObject,
-  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { ControlPlane } from './harness.js';
+import { getJson, requestJson } from './inventory.js';
 import { repoRoot, type RunResult, run } from './tools.js';
 
 export const chartDir = join(repoRoot, 'helm', 'pico-auth');
@@ -38,13 +38,14 @@ export function ciValueFiles(): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
 }
 
-/** Installs the Prometheus Operator CRDs and waits until the API server serves them. */
+/** Installs the Prometheus Operator CRDs (as raw JSON: see requestJson) and waits until served. */
 export async function installCrds(kc: KubeConfig): Promise<string[]> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const names: string[] = [];
   for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-    for (const crd of parseObjects(readFileSync(join(crdDir, file), 'utf8')) as V1CustomResourceDefinition[]) {
-      await api.createCustomResourceDefinition({ body: crd });
+    for (const crd of parseObjects(readFileSync(join(crdDir, file), 'utf8'))) {
+      const [status, body] = await requestJson(kc, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+      if (status !== 201) throw new Error(`creating CRD ${crd.metadata?.name}: ${status} ${JSON.stringify(body).slice(0, 600)}`);
       names.push(crd.metadata?.name ?? '');
     }
   }
@@ -52,7 +53,10 @@ export async function installCrds(kc: KubeConfig): Promise<string[]> {
   for (const name of names) {
     for (;;) {
       const crd = await api.readCustomResourceDefinition({ name });
-      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      const version = crd.spec.versions.find((v) => v.served)?.name;
+      const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      // Established comes before the resource's storage is ready to list (429 meanwhile).
+      if (established && (await getJson(kc, `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`))[0] === 200) break;
       if (Date.now() > deadline) throw new Error(`CRD ${name} not established`);
       await sleep(100);
     }

@@ -74,6 +74,8 @@ export class ControlPlane {
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           // Only an address range for Service objects; nothing routes to it.
           '--service-cluster-ip-range=10.96.0.0/24',
+          // The `kubernetes` Service's endpoints would be 127.0.0.1, which Endpoints validation refuses.
+          '--endpoint-reconciler-type=none',
           '--profiling=false',
           '--v=1',
         ]),

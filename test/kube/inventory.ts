@@ -2,28 +2,39 @@ import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** GET a path of the API server as the given identity; resolves to [status, parsed body]. */
-export async function getJson(kc: KubeConfig, path: string): Promise<[number, unknown]> {
+export function getJson(kc: KubeConfig, path: string): Promise<[number, unknown]> {
+  return requestJson(kc, 'GET', path);
+}
+
+/**
+ * A raw JSON request to the API server. Used where client-node's typed models would drop fields
+ * they do not model (e.g. `x-kubernetes-int-or-string` in CRD schemas).
+ */
+export async function requestJson(kc: KubeConfig, method: string, path: string, body?: unknown): Promise<[number, unknown]> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);
-  const opts: Parameters<typeof request>[1] = { method: 'GET', headers: { accept: 'application/json' }, timeout: 10_000 };
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const opts: Parameters<typeof request>[1] = { method, headers, timeout: 10_000 };
   await kc.applyToHTTPSOptions(opts);
   return new Promise((resolvePromise, reject) => {
     const req = request(url, opts, (res) => {
-      let body = '';
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
+      res.on('data', (c: string) => (text += c));
       res.on('end', () => {
         try {
-          resolvePromise([res.statusCode ?? 0, body ? JSON.parse(body) : undefined]);
+          resolvePromise([res.statusCode ?? 0, text ? JSON.parse(text) : undefined]);
         } catch (err) {
-          reject(new Error(`GET ${path}: ${res.statusCode} ${body.slice(0, 300)} (${String(err)})`));
+          reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)} (${String(err)})`));
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timeout`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 

@@ -16,7 +16,13 @@ version=$(sed -nE 's#^(require)?[[:space:]]*k8s\.io/kubernetes (v[0-9.]+).*#\2#p
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/pico-server-auth/kube/$version
 mkdir -p "$cache"
 
-if [ -x "$cache/kube-apiserver" ] && [ -x "$cache/etcd" ]; then
+# A cached binary counts only if it reports the pinned version (helm checks charts' kubeVersion
+# against it; a build without the version ldflags says v0.0.0).
+cached() {
+  [ -x "$cache/etcd" ] && [ -x "$cache/kube-apiserver" ] &&
+    [ "$("$cache/kube-apiserver" --version 2>/dev/null)" = "Kubernetes $version" ]
+}
+if cached; then
   echo "$cache"
   exit 0
 fi
@@ -24,24 +30,28 @@ fi
 # One build at a time: CI and a developer's shell may start it together.
 exec 9>"$cache/.build.lock"
 flock 9
-if [ -x "$cache/kube-apiserver" ] && [ -x "$cache/etcd" ]; then
+if cached; then
   echo "$cache"
   exit 0
 fi
 
 jobs=${KUBE_BUILD_JOBS:-2}
-build() { # <output name> <package>
-  local out=$1 pkg=$2 start
-  [ -x "$cache/$out" ] && return 0
+build() { # <output name> <package> [ldflags]
+  local out=$1 pkg=$2 ldflags="-s ${3:-}" start
   start=$(date +%s)
   echo "build.sh: building $pkg ($version) with -p $jobs ..." >&2
   # -mod=mod: go.sum is committed, but a missing line must not stop CI.
   (cd "$here" && GOFLAGS=-mod=mod GOMAXPROCS=$jobs nice -n 19 "$GO" build -p "$jobs" \
-    -trimpath -ldflags=-s -o "$cache/$out.tmp" "$pkg")
+    -trimpath -ldflags="$ldflags" -o "$cache/$out.tmp" "$pkg")
   mv -f "$cache/$out.tmp" "$cache/$out"
   echo "build.sh: $out built in $(( $(date +%s) - start ))s, $(du -h "$cache/$out" | cut -f1)" >&2
 }
 
-build etcd go.etcd.io/etcd/server/v3
-build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+[ -x "$cache/etcd" ] || build etcd go.etcd.io/etcd/server/v3
+# What hack/lib/version.sh stamps into a release build: /version then reports the real release.
+minor=${version#v1.}
+minor=${minor%%.*}
+vpkg=k8s.io/component-base/version
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver \
+  "-X $vpkg.gitVersion=$version -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=1970-01-01T00:00:00Z"
 echo "$cache"
