@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, type V1Container, type V1Job, type V1JobCondition, type V1PodSpec } from '@kubernetes/client-node';
@@ -117,7 +116,7 @@ export async function runPodSpec(
     const argv = cliArgv(container, cliPath, extra.node ?? []);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      HOME: mkdtempSync(join(tmpdir(), 'pico-pod-home-')),
+      HOME: mkdtempSync(join(cp.dir, 'home-')),
       KUBECONFIG: kubeconfig,
       ...containerEnv(container, namespace, podName, sa),
       ...extra.env,
