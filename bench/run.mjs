@@ -110,7 +110,6 @@ async function jwksGroup(main) {
   writeFileSync(file, body);
   const args = [file, res.headers.get('etag'), res.headers.get('cache-control')];
   const targets = {
-    ceiling: await startTarget('jwks-baselines.mjs', ['ceiling', ...args]),
     bare: await startTarget('jwks-baselines.mjs', ['bare', ...args]),
     express: await startTarget('jwks-baselines.mjs', ['express', ...args]),
     service: main,
@@ -124,7 +123,7 @@ async function jwksGroup(main) {
     Object.entries(targets).map(([key, t]) => ({ key, run: (s) => loadRun(t, config(t), s) })),
     { ...timing, log },
   );
-  for (const key of ['ceiling', 'bare', 'express']) await stopChild(targets[key].child);
+  for (const key of ['bare', 'express']) await stopChild(targets[key].child);
   out.bytes = body.length;
   return out;
 }
