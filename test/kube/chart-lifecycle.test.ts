@@ -71,6 +71,8 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     for (const kind of ['Deployment', 'Service', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'CronJob', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']) {
       expect(kinds, `rendered kinds: ${[...kinds].join(', ')}`).toContain(kind);
     }
+    // The sample downstream API is part of this install (ci/sample-values.yaml).
+    expect(manifest.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name)).toContain(`${RELEASE}-sample`);
     for (const obj of manifest) {
       expect(await readObject(cp.adminConfig(), NS, obj), `${obj.kind}/${obj.metadata?.name} missing`).toBeDefined();
     }
