@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compare, loadRun, median } from './lib/measure.mjs';
 import { CLIENT_CORE, pinned, rssBytes, rssSampler, SERVER_CORE, startWorker, stopChild, stopWorkers } from './lib/proc.mjs';
-import { writeResults } from './lib/report.mjs';
+import { sourceState, writeResults } from './lib/report.mjs';
 import { cleanRedis, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
@@ -31,7 +31,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const startedAt = new Date();
-const results = { timing, pinned, serverCore: SERVER_CORE, clientCore: CLIENT_CORE };
+const results = { timing, pinned, serverCore: SERVER_CORE, clientCore: CLIENT_CORE, ...sourceState() };
 let redis;
 try {
   redis = await startRedis();

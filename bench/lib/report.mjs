@@ -82,9 +82,14 @@ function detailTable(title, group, unit) {
   return lines.join('\n') + '\n';
 }
 
+/** The commit (and whether src/ had uncommitted changes) at the start of a run: what was built and measured. */
+export function sourceState() {
+  return { commit: git('rev-parse --short HEAD'), dirty: git('status --porcelain -- src') !== '' ? ' (with uncommitted changes under src/)' : '' };
+}
+
 export function writeResults(r, { startedAt, command, file = join(ROOT, 'bench/RESULTS.md'), print = false }) {
-  const commit = git('rev-parse --short HEAD');
-  const dirty = git('status --porcelain -- src') !== '' ? ' (with uncommitted changes under src/)' : '';
+  const commit = r.commit ?? git('rev-parse --short HEAD');
+  const dirty = r.dirty ?? (git('status --porcelain -- src') !== '' ? ' (with uncommitted changes under src/)' : '');
   const rows = summaryRows(r);
   const capacity = r.signin?.['service-RS256']?.runs?.[0]?.capacity;
   const text = `# Benchmark results
