@@ -15,12 +15,16 @@ if #dead > 0 then
 end
 `;
 
-/** ARGV[2] id, [3] JSON, [4] expiresAt, [5] issue time in ms (orders mints of one second), [6] cap. The oldest mints leave beyond the cap. */
+/**
+ * KEYS[4]: a counter. ARGV[2] id, [3] JSON, [4] expiresAt, [5] cap. The issue order is the counter's
+ * next value, so mints of the same millisecond (or from two replicas) keep a strict order.
+ * The oldest mints leave beyond the cap.
+ */
 const ADD = `${PRUNE}
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[2])
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[3], 0, over - 1)
   redis.call('HDEL', KEYS[1], unpack(old))
@@ -42,23 +46,25 @@ return out
 
 /**
  * The mint audit in Redis: a hash of records indexed by two sorted sets (expiry, for pruning;
- * issue time, for newest-first and the cap). All keys share the `{mn}` hash tag.
+ * issue order, for newest-first and the cap) and an order counter. All keys share the `{mn}` hash tag.
  */
 export class RedisMintStore implements MintStore {
   readonly #redis: RedisClient;
   readonly #keys: [string, string, string];
+  readonly #seq: string;
   readonly #cap: number;
 
   constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number } = {}) {
     this.#redis = redis;
     const base = `${keyPrefix}mn:{mn}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`];
+    this.#seq = `${base}seq`;
     this.#cap = options.maxEntries ?? 10_000;
   }
 
   async add(record: MintRecord): Promise<void> {
     const json = JSON.stringify(record);
-    await redisCall(() => this.#redis.eval(ADD, 3, ...this.#keys, now(), record.id, json, record.expiresAt, Date.now(), this.#cap));
+    await redisCall(() => this.#redis.eval(ADD, 4, ...this.#keys, this.#seq, now(), record.id, json, record.expiresAt, this.#cap));
   }
 
   async list(limit: number): Promise<MintRecord[]> {
