@@ -10,7 +10,8 @@
  * - the recovered signer is the message's address.
  * Shape problems are 400 (before the challenge is consumed); policy and proof failures are 401.
  */
-import { SiweMessage } from 'siwe';
+import { createRequire } from 'node:module';
+import type { SiweMessage } from 'siwe';
 import type { AuthConfig } from '../config/index.js';
 import { BadRequestError, UnauthorizedError } from '../errors.js';
 import { canonicalAddress } from './address.js';
@@ -41,12 +42,15 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
   const domains = new Set(config.siweDomains.map((d) => d.toLowerCase()));
   const chainIds = new Set(config.siweChainIds);
   const skewMs = config.siweMaxClockSkewSeconds * 1000;
+  // siwe (and ethers, its peer) cost ~100 ms of start-up and a few MB: loaded only when EIP-4361
+  // is enabled. It is CommonJS, so a synchronous require keeps the verifier's shape.
+  const Siwe = domains.size > 0 ? (createRequire(import.meta.url)('siwe') as typeof import('siwe')).SiweMessage : undefined;
 
   return {
     algorithm: ALGORITHM,
 
     parse(body) {
-      if (domains.size === 0) {
+      if (domains.size === 0 || !Siwe) {
         throw new BadRequestError('EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
       }
       const message = body.message;
@@ -59,7 +63,7 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
 
       let siwe: SiweMessage;
       try {
-        siwe = new SiweMessage(message);
+        siwe = new Siwe(message);
       } catch (err) {
         throw new BadRequestError(`\`message\` is not a valid EIP-4361 message: ${firstLine(err)}`, 'invalid_siwe_message');
       }
