@@ -4,12 +4,28 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../helpers/redis-server.js';
 
-/** The repository root, where the processes run (tsx resolves the sources from there). */
+/** The repository root, where the processes run. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** Where the suite's own build of `src/` goes (never `dist/`, which other suites may be building). */
+const BUILD_DIR = '.ci/out/cluster-dist';
+let built: Promise<void> | undefined;
+
 /**
- * A service process run from the sources with `node --import tsx` (no build step: the suite always
- * runs the tree as it is, and a tsc build of the whole project costs more than tsx's transform).
+ * Compiles `src/` once per run, as `npm run build` does: replicas then run what the image runs
+ * (`node dist/server/main.js`), so their RSS is the production figure, not tsx's.
+ */
+export function buildOnce(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    tsc.once('error', reject);
+    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited ${code}`))));
+  });
+  return built;
+}
+
+/**
+ * A service process run from the suite's build of the sources (see `buildOnce`).
  * Output is kept in a short ring buffer, shown when something fails.
  */
 export class NodeProcess {
@@ -32,10 +48,12 @@ export class NodeProcess {
     child.stderr?.on('data', keep);
   }
 
-  /** Spawns `entry` (a path under src/) with `env` on a free loopback port. */
+  /** Spawns `entry` (a path under src/, run from its compiled form) with `env` on a free loopback port. */
   static async spawn(name: string, entry: string, env: Record<string, string>): Promise<NodeProcess> {
+    await buildOnce();
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const compiled = entry.replace(/^src\//, `${BUILD_DIR}/`).replace(/\.ts$/, '.js');
+    const child = spawn(process.execPath, [compiled], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
