@@ -61,45 +61,69 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const failOpen = opts.revocation?.failOpen ?? false;
   const verifyParams = { keys, options: opts, requireJti: revocation !== undefined };
 
-  async function verify(token: string): Promise<SecurityContext> {
+  /** Throws when revocation is on and the token is revoked, or the list is not current (fail closed). */
+  function checkRevocation(context: SecurityContext): void {
+    if (revocation === undefined) return;
+    if (revocation.state() !== 'fresh' && !failOpen) {
+      throw new DependencyUnavailableError('revocation_unavailable', 'The revocation list is not current; tokens cannot be checked right now.');
+    }
+    if (context.jti !== undefined && revocation.isRevoked(context.jti)) {
+      throw new UnauthenticatedError('token_revoked', 'The access token has been revoked.');
+    }
+  }
+
+  /** The cache lookup, synchronous: a hot token costs a hash and a map lookup, no promise. */
+  function cached(token: string): { key: string; context: SecurityContext | undefined } {
     if (token.length > opts.maxTokenLength) throw new UnauthenticatedError('invalid_token', 'The access token is too long.');
     const key = TokenCache.key(token);
-    let context = cache.enabled ? cache.get(key) : undefined;
+    const context = cache.enabled ? cache.get(key) : undefined;
     if (cache.enabled) metrics.sink.tokenCache(context !== undefined);
-    if (context === undefined) {
-      const verified = await verifyAccessToken(token, verifyParams);
-      context = verified.context;
-      cache.set(key, context, verified.kid);
-    }
-    if (revocation !== undefined) {
-      if (revocation.state() !== 'fresh' && !failOpen) {
-        throw new DependencyUnavailableError('revocation_unavailable', 'The revocation list is not current; tokens cannot be checked right now.');
-      }
-      if (context.jti !== undefined && revocation.isRevoked(context.jti)) {
-        throw new UnauthenticatedError('token_revoked', 'The access token has been revoked.');
-      }
-    }
+    return { key, context };
+  }
+
+  async function verifyUncached(token: string, key: string): Promise<SecurityContext> {
+    const verified = await verifyAccessToken(token, verifyParams);
+    cache.set(key, verified.context, verified.kid);
+    checkRevocation(verified.context);
+    return verified.context;
+  }
+
+  async function verify(token: string): Promise<SecurityContext> {
+    const { key, context } = cached(token);
+    if (context === undefined) return verifyUncached(token, key);
+    checkRevocation(context);
     return context;
   }
 
-  const authenticate: RequestHandler = async (req: Request, _res: Response, next: NextFunction) => {
+  const authenticate: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
     // Several protected layers on one request verify once.
     if ((req as unknown as Record<symbol, boolean>)[VERIFIED] === true && req.auth !== undefined) return next();
-    let context: SecurityContext;
+    const accept = (context: SecurityContext) => {
+      metrics.sink.validation('ok');
+      req.auth = context;
+      (req as unknown as Record<symbol, boolean>)[VERIFIED] = true;
+      runWithSecurityContext(context, next);
+    };
+    const reject = (err: unknown) => {
+      metrics.sink.validation(err instanceof AuthClientError ? err.code : 'error');
+      next(err);
+    };
+    let token: string;
+    let hit: ReturnType<typeof cached>;
     try {
       const header = req.headers.authorization;
       if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw new UnauthenticatedError('missing_token', 'This route needs a bearer access token.');
       const match = BEARER.exec(header);
       if (!match) throw new UnauthenticatedError('invalid_token', 'The Authorization header is not "Bearer <token>".');
-      context = await verify(match[1] as string);
-      metrics.sink.validation('ok');
+      token = match[1] as string;
+      hit = cached(token);
+      if (hit.context !== undefined) checkRevocation(hit.context);
     } catch (err) {
-      metrics.sink.validation(err instanceof AuthClientError ? err.code : 'error');
-      return next(err);
+      reject(err);
+      return;
     }
-    req.auth = context;
-    (req as unknown as Record<symbol, boolean>)[VERIFIED] = true;
-    runWithSecurityContext(context, next);
+    if (hit.context !== undefined) accept(hit.context);
+    else verifyUncached(token, hit.key).then(accept, reject);
   };
 
   return {
