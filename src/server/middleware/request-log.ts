@@ -40,13 +40,24 @@ export function requestLog(logger: Logger): HttpLogger {
   return pinoHttp({
     logger,
     genReqId: requestId,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    // A 503 is a dependency state (Redis down, no key yet, draining), already logged once when the
+    // state changes: warn, not error, so that a readiness probe loop does not flood error logs.
+    customLogLevel: (_req, res, err) => {
+      if (res.statusCode === 503 && !err) return 'warn';
+      if (err || res.statusCode >= 500) return 'error';
+      return res.statusCode >= 400 ? 'info' : 'debug';
+    },
     customSuccessMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
     // Added to the finished line only: `customProps` would also bind the route at request start
     // (still `unmatched`), and the line would carry two `route` keys.
     customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeTemplate(req) }),
-    customErrorObject: (req, _res, _err, line: object) => ({ ...line, route: routeTemplate(req) }),
+    // pino-http attaches a synthetic Error ("failed with status code 5xx", with a stack) to every
+    // 5xx line; the error handler already logs real failures with their cause, so drop it here.
+    customErrorObject: (req, _res, _err, line: object) => {
+      const { err: _synthetic, ...rest } = line as { err?: unknown };
+      return { ...rest, route: routeTemplate(req) };
+    },
     serializers: {
       req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

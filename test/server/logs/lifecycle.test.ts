@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/server/logger.js';
@@ -64,6 +65,23 @@ describe('log level by environment', () => {
     const service = await createAuthService({ env: { NODE_ENV: 'production', LOG_LEVEL: 'error', AUTH_KEYS_DIR: makeKeyDir('EdDSA'), REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
       expect(service.context.logger.level).toBe('error');
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('request lines for 503s', () => {
+  it('are warnings without a synthetic error stack, so a readiness probe loop does not flood error logs', async () => {
+    const logs = captureLogs('debug');
+    const emptyKeys = mkdtempSync(join(tmpdir(), 'pico-nokeys-'));
+    const service = await createAuthService({ serverAuth: { keysDir: emptyKeys }, logger: logs.logger });
+    const { url } = await service.listen(0, '127.0.0.1');
+    try {
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      const line = logs.withMsg('GET /readyz 503')[0]!;
+      expect(line.level).toBe(40);
+      expect(line).not.toHaveProperty('err');
     } finally {
       await service.close();
     }
