@@ -22,7 +22,11 @@ export async function sentinelFailover(cluster: TestCluster, set: SentinelSet): 
   const failoverAt = Date.now();
   await redisCommand(set.sentinelPorts[0]!, 'SENTINEL', 'FAILOVER', set.name);
   const switchMs = await waitUntil(async () => (await set.masterPort()) !== before, 20_000, 'Sentinel names a new primary');
-  const switchedAt = failoverAt + switchMs;
+  // The switch ends when Sentinel has also demoted the old primary: until then it still accepts
+  // writes, so a replica still connected to it succeeds, then meets READONLY and reconnects.
+  let oldRole = '';
+  await waitUntil(async () => (oldRole = String(((await redisCommand(before, 'ROLE')) as string[])[0])) === 'slave', 15_000, 'the old primary becomes a replica').catch(() => undefined);
+  const switchedAt = Date.now();
 
   // Each replica follows: a full challenge + sign-in succeeds directly on it.
   const wallet = new Wallet();
@@ -42,9 +46,6 @@ export async function sentinelFailover(cluster: TestCluster, set: SentinelSet): 
   const followedAt = switchedAt + Math.max(...follow);
   await sleep(3000);
   const samples = await load.stop();
-  // Sentinel turns the old primary into a replica of the new one once it has promoted it.
-  let oldRole = '';
-  await waitUntil(async () => (oldRole = String(((await redisCommand(before, 'ROLE')) as string[])[0])) === 'slave', 15_000, 'the old primary becomes a replica').catch(() => undefined);
 
   const failures = samples.filter((s) => SIGN_IN_OPS.has(s.op) && s.status !== 200);
   const kinds: Record<string, number> = {};
@@ -53,7 +54,8 @@ export async function sentinelFailover(cluster: TestCluster, set: SentinelSet): 
   report('redis sentinel failover', {
     'primary port before / after': [before, await set.masterPort()],
     'sentinel switch ms (FAILOVER -> new primary named)': switchMs,
-    'every replica signing in again ms after switch': Object.fromEntries(names.map((n, i) => [n, follow[i]])),
+    'old primary demoted ms after FAILOVER': switchedAt - failoverAt,
+    'every replica signing in again ms after the demotion': Object.fromEntries(names.map((n, i) => [n, follow[i]])),
     'failed requests during the switch': failures.length,
     'failures by status:code': kinds,
     'failure window ms after FAILOVER (first start, last end)': window,
