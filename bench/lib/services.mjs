@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { generateKeyPem } from '../../dist/server/keys/generate.js';
 import { captureOutput, CLIENT_CORE, cpuSeconds, freePort, SERVER_CORE, spawnNode, spawnPinned, stopChild, waitFor200 } from './proc.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -17,13 +18,8 @@ const started = [];
 export function keyDir(alg) {
   const dir = join(WORK, `keys-${alg}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pair =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-        : generateKeyPairSync('ed25519');
-  writeFileSync(join(dir, 'active.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  // The bench runs after `npm run build`: use the service's own key generator.
+  writeFileSync(join(dir, 'active.pem'), generateKeyPem(alg), { mode: 0o600 });
   return dir;
 }
 
