@@ -119,7 +119,9 @@ describe.skipIf(tools.skip)('a real Prometheus scraping the service', () => {
     );
     expect(success).toHaveLength(1);
 
-    const up = await query('up{job="pico-auth"}');
+    // Targets are scraped independently: the sum above can be complete before the third target's
+    // first scrape, so wait for all three `up` series rather than reading them once.
+    const up = await eventually('all three targets to be scraped', () => query('up{job="pico-auth"}'), (r) => r.length === 3);
     expect(up.map((s) => s.value[1])).toEqual(['1', '1', '1']);
 
     await eventually(
