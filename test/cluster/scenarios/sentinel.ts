@@ -24,8 +24,17 @@ export async function sentinelFailover(cluster: TestCluster, set: SentinelSet): 
   const switchMs = await waitUntil(async () => (await set.masterPort()) !== before, 20_000, 'Sentinel names a new primary');
   // The switch ends when Sentinel has also demoted the old primary: until then it still accepts
   // writes, so a replica still connected to it succeeds, then meets READONLY and reconnects.
+  // Sentinel reconfigures a reachable old primary only on a later check (seconds), and the old
+  // primary may refuse a connection while it resyncs: poll through errors, for up to 30 s.
   let oldRole = '';
-  await waitUntil(async () => (oldRole = String(((await redisCommand(before, 'ROLE')) as string[])[0])) === 'slave', 15_000, 'the old primary becomes a replica').catch(() => undefined);
+  const roleOf = async (port: number) => {
+    try {
+      return String(((await redisCommand(port, 'ROLE')) as string[])[0]);
+    } catch {
+      return 'unreachable';
+    }
+  };
+  await waitUntil(async () => (oldRole = await roleOf(before)) === 'slave', 30_000, 'the old primary becomes a replica').catch(() => undefined);
   const switchedAt = Date.now();
 
   // Each replica follows: a full challenge + sign-in succeeds directly on it.
