@@ -62,6 +62,11 @@ export function ed25519Wallet() {
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return readResponse(res);
+}
+
+/** Status, headers, raw text and (when it parses) the JSON body of a response. */
+export async function readResponse(res: Response) {
   const text = await res.text();
   let json: any;
   try {

@@ -1,6 +1,6 @@
 import { hashPassword } from '../../../src/lib/password.js';
 import type { ServerAuthSettings } from '../../../src/server/index.js';
-import { postJson } from '../../helpers/service.js';
+import { postJson, readResponse } from '../../helpers/service.js';
 
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -30,15 +30,7 @@ export async function serviceToken(api: string, role = 'agent', extra: Record<st
 }
 
 export async function getJson(url: string, token?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
+  return readResponse(await fetch(url, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } }));
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -9,21 +9,26 @@ const nonce = () => randomBytes(32).toString('hex');
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Returns a maker of fresh stores for each test, closing them after it (call inside a describe). */
+export function freshStores(factory: StoresFactory): () => Promise<Stores> {
+  const opened: Stores[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+  return async () => {
+    const s = await factory();
+    opened.push(s);
+    return s;
+  };
+}
+
 /**
  * The one behaviour suite every store backend passes (memory, Redis). Each test gets fresh stores
  * and checks only behaviour. TTL tests use real (short) time because Redis expiry cannot be faked.
  */
 export function runStoreConformance(name: string, factory: StoresFactory): void {
   describe(`${name} store conformance`, () => {
-    const opened: Stores[] = [];
-    const fresh = async () => {
-      const s = await factory();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const fresh = freshStores(factory);
 
     describe('challenges', () => {
       it('returns a stored challenge once, then null', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MintRecord, RevocationRecord, Stores } from '../../../src/server/stores/types.js';
-import type { StoresFactory } from './conformance.js';
+import { describe, expect, it } from 'vitest';
+import type { MintRecord, RevocationRecord } from '../../../src/server/stores/types.js';
+import { freshStores, type StoresFactory } from './conformance.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,15 +15,7 @@ const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh',
  */
 export function runSessionStoreConformance(name: string, factory: StoresFactory): void {
   describe(`${name} revocation and mint stores`, () => {
-    const opened: Stores[] = [];
-    const fresh = async () => {
-      const s = await factory();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const fresh = freshStores(factory);
 
     describe('revocations', () => {
       it('records once: a second revoke returns the original record unchanged', async () => {
