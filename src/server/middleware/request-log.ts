@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** This request's id (the X-Request-Id it answers with), set by `requestLog`. */
+    id?: string;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -32,36 +38,43 @@ export function routeTemplate(req: RoutedRequest): string {
   return typeof path === 'string' ? `${req.baseUrl || req[ROUTE_BASE] || ''}${path}` : 'unmatched';
 }
 
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/** 2xx/3xx at debug (not written in production), 4xx at info, 5xx at error. */
+function levelOf(status: number): Level {
+  // A 503 is a dependency state (Redis down, no key yet, draining), already logged once when the
+  // state changes: warn, not error, so that a readiness probe loop does not flood error logs.
+  if (status === 503) return 'warn';
+  if (status >= 500) return 'error';
+  return status >= 400 ? 'info' : 'debug';
+}
+
 /**
  * One JSON line per request: request id, method, route template, status, duration. Only these
  * fields are serialized, so headers (Authorization, X-Fleet-Secret) and bodies never reach a log.
+ * Hand-written rather than pino-http: that builds a child logger (with redaction) for every
+ * request and then drops the 2xx line, about 6% of a sign-in's CPU (bench/PROFILING.md); here
+ * nothing is built unless the line's level is on.
  */
-export function requestLog(logger: Logger): HttpLogger {
-  return pinoHttp({
-    logger,
-    genReqId: requestId,
-    // A 503 is a dependency state (Redis down, no key yet, draining), already logged once when the
-    // state changes: warn, not error, so that a readiness probe loop does not flood error logs.
-    customLogLevel: (_req, res, err) => {
-      if (res.statusCode === 503 && !err) return 'warn';
-      if (err || res.statusCode >= 500) return 'error';
-      return res.statusCode >= 400 ? 'info' : 'debug';
-    },
-    customSuccessMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
-    // Added to the finished line only: `customProps` would also bind the route at request start
-    // (still `unmatched`), and the line would carry two `route` keys.
-    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeTemplate(req) }),
-    // pino-http attaches a synthetic Error ("failed with status code 5xx", with a stack) to every
-    // 5xx line; the error handler already logs real failures with their cause, so drop it here.
-    customErrorObject: (req, _res, _err, line: object) => {
-      const { err: _synthetic, ...rest } = line as { err?: unknown };
-      return { ...rest, route: routeTemplate(req) };
-    },
-    serializers: {
-      req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    wrapSerializers: false,
-  });
+export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  return (req, res, next) => {
+    const id = requestId(req, res);
+    req.id = id; // the error handler logs it with real failures
+    const start = performance.now();
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      // Closed before the response was complete: the client went away (or the socket failed).
+      const aborted = !res.writableFinished;
+      const status = res.statusCode;
+      const level: Level = aborted ? 'warn' : levelOf(status);
+      if (!logger.isLevelEnabled(level)) return;
+      const route = routeTemplate(req);
+      const line = { req: { id, method: req.method }, res: { statusCode: status }, route, responseTime: Math.round(performance.now() - start) };
+      logger[level](line, aborted ? `${req.method} ${route} aborted` : `${req.method} ${route} ${status}`);
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
 }
