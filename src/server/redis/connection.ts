@@ -24,6 +24,8 @@ function failFast(timeoutMs: number): RedisOptions {
     // Re-run the Sentinel lookup and fail over on READONLY answers after a failover.
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     lazyConnect: false,
+    // Commands issued in the same event-loop turn (concurrent requests) share one socket write.
+    enableAutoPipelining: true,
   };
 }
 
@@ -52,6 +54,7 @@ export function createRedisClient(config: RedisSettings): RedisClient {
     const { db: _db, ...auth } = urlAuth(config.redisUrl);
     const options: ClusterOptions = {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: base.retryStrategy,
       redisOptions: { ...base, ...auth },
       slotsRefreshTimeout: 1000,

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../../redis/connection.js';
 import type { MintRecord, MintStore } from '../types.js';
 import { redisCall } from './call.js';
+import { redisScript } from './script.js';
 
 /**
  * KEYS: 1 data (HASH id -> record JSON), 2 by-expiry (ZSET), 3 by-issue-time (ZSET).
@@ -53,6 +54,8 @@ export class RedisMintStore implements MintStore {
   readonly #keys: [string, string, string];
   readonly #seq: string;
   readonly #cap: number;
+  readonly #add: ReturnType<typeof redisScript>;
+  readonly #list: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number } = {}) {
     this.#redis = redis;
@@ -60,16 +63,18 @@ export class RedisMintStore implements MintStore {
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`];
     this.#seq = `${base}seq`;
     this.#cap = options.maxEntries ?? 10_000;
+    this.#add = redisScript(redis, ADD, 4);
+    this.#list = redisScript(redis, LIST, 3);
   }
 
   async add(record: MintRecord): Promise<void> {
     const json = JSON.stringify(record);
-    await redisCall(() => this.#redis.eval(ADD, 4, ...this.#keys, this.#seq, now(), record.id, json, record.expiresAt, this.#cap));
+    await redisCall(() => this.#add(...this.#keys, this.#seq, now(), record.id, json, record.expiresAt, this.#cap));
   }
 
   async list(limit: number): Promise<MintRecord[]> {
     if (limit <= 0) return [];
-    const rows = (await redisCall(() => this.#redis.eval(LIST, 3, ...this.#keys, now(), limit))) as string[];
+    const rows = (await redisCall(() => this.#list(...this.#keys, now(), limit))) as string[];
     return rows.map((r) => JSON.parse(r) as MintRecord);
   }
 

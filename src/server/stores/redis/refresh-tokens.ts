@@ -1,6 +1,7 @@
 import type { RedisClient } from '../../redis/connection.js';
 import type { RefreshTokenStore, RotateResult, SessionClaims } from '../types.js';
 import { redisCall } from './call.js';
+import { redisScript } from './script.js';
 
 /**
  * Spend-and-reissue in one script, so two replicas racing on one token cannot both rotate it.
@@ -28,10 +29,12 @@ return {'rotated', claims}
 export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
+  readonly #rotate: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string) {
     this.#redis = redis;
     this.#prefix = keyPrefix;
+    this.#rotate = redisScript(redis, ROTATE, 3);
   }
 
   #family(familyId: string): string {
@@ -56,7 +59,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
 
   async rotate(familyId: string, oldHash: string, newHash: string, ttlSeconds: number): Promise<RotateResult> {
     const result = (await redisCall(() =>
-      this.#redis.eval(ROTATE, 3, this.#family(familyId), this.#token(familyId, oldHash), this.#token(familyId, newHash), ttlSeconds),
+      this.#rotate(this.#family(familyId), this.#token(familyId, oldHash), this.#token(familyId, newHash), ttlSeconds),
     )) as [string, string?];
     if (result[0] === 'rotated') return { outcome: 'rotated', claims: JSON.parse(result[1]!) as SessionClaims };
     return { outcome: result[0] === 'reused' ? 'reused' : 'invalid' };

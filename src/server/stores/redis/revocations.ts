@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { RedisClient } from '../../redis/connection.js';
 import type { RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
+import { redisScript } from './script.js';
 
 /**
  * Shared by both scripts. KEYS: 1 data (HASH jti -> record JSON), 2 by-exp (ZSET), 3 by-revoked-at
@@ -61,17 +62,21 @@ type Stored = [string, number, number, string | null, string];
 export class RedisRevocationStore implements RevocationStore {
   readonly #redis: RedisClient;
   readonly #keys: [string, string, string, string];
+  readonly #revoke: ReturnType<typeof redisScript>;
+  readonly #list: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string) {
     this.#redis = redis;
     const base = `${keyPrefix}rv:{rv}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}time`, `${base}ver`];
+    this.#revoke = redisScript(redis, REVOKE, 4);
+    this.#list = redisScript(redis, LIST, 4);
   }
 
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
     const json = JSON.stringify([record.jti, record.revokedAt, record.exp, record.reason, record.revokedBy] satisfies Stored);
     const [created, stored] = (await redisCall(() =>
-      this.#redis.eval(REVOKE, 4, ...this.#keys, seed(), now(), record.jti, record.exp, record.revokedAt, json),
+      this.#revoke(...this.#keys, seed(), now(), record.jti, record.exp, record.revokedAt, json),
     )) as [number, string];
     return { record: decode(stored), created: created === 1 };
   }
@@ -82,7 +87,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }> {
-    const reply = (await redisCall(() => this.#redis.eval(LIST, 4, ...this.#keys, seed(), now(), since, ifVersion ?? ''))) as string[];
+    const reply = (await redisCall(() => this.#list(...this.#keys, seed(), now(), since, ifVersion ?? ''))) as string[];
     const [version, marker, ...records] = reply;
     if (marker === undefined) return { items: null, version: version! };
     return { items: records.map(decode), version: version! };
