@@ -10,8 +10,10 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
+# tsc to dist/, then the service bundled into one file (dist/bundle/server.mjs): a faster start.
 RUN npm run build
 
 # --- prod-deps: production dependencies only, from the lockfile ----------------------------------
@@ -40,7 +42,7 @@ RUN chmod 0755 dist/cli/main.js \
 USER 1000:1000
 EXPOSE 8100 8200 9100
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/server/main.js"]
+CMD ["node", "dist/bundle/server.mjs"]
 
 LABEL org.opencontainers.image.title="pico-server-auth" \
       org.opencontainers.image.description="Stateless multi-replica wallet authentication service" \

@@ -1,4 +1,4 @@
-// What the bench runs against: the auth service (dist/server/main.js), the baseline targets in
+// What the bench runs against: the auth service (dist/bundle/server.mjs, what the image runs), the baseline targets in
 // bench/targets, a Redis of its own, and key directories for the three token algorithms.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
@@ -44,12 +44,12 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
   };
 }
 
-/** Starts `node dist/server/main.js` on the server core; resolves once /readyz answers 200. */
+/** Starts the service as the image does (`node dist/bundle/server.mjs`) on the server core; resolves once /readyz answers 200. */
 export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [] }) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  // BENCH_SERVICE_MAIN: another build's main.js (A/B of a patch); default the tree's dist.
-  const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/server/main.js');
+  // BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
+  const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
   const child = captureOutput(spawnNode(SERVER_CORE, main, [], { env: serviceEnv({ port, keysDir, redisUrl, prefix }), cwd: WORK, nodeArgs }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;

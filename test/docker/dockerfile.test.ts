@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // No Docker engine here: these read the Dockerfile for the properties the issue requires, and
@@ -71,7 +71,24 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     expect(ops(runtime, 'ENTRYPOINT').at(-1)?.args).toMatch(/^\["\/usr\/bin\/tini",\s*"--"\]$/);
     expect(ops(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r.args))).toBe(true);
-    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "dist/server/main.js"]');
+    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "dist/bundle/server.mjs"]');
+  });
+
+  it('copies every file `npm run build` reads into the build stage', () => {
+    const build = stages[0]!;
+    const copied = ops(build, 'COPY').flatMap((c) => c.args.split(/\s+/).slice(0, -1));
+    const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build!;
+    const files = [...script.matchAll(/(?:-p |node )(\S+)/g)].map((m) => m[1]!);
+    expect(files).toEqual(['tsconfig.build.json', 'tsconfig.web.json', 'scripts/bundle.mjs']);
+    for (const f of [...files, 'tsconfig.json']) expect(copied.some((c) => c === f || f.startsWith(c.replace(/\/?$/, '/')))).toBe(true);
+  });
+
+  it('the chart and the plain manifests run the command the image runs', () => {
+    for (const file of ['helm/pico-auth/templates/deployment.yaml', 'k8s/base/deployment-pico-auth.yaml']) {
+      const text = readFileSync(join(root, file), 'utf8');
+      expect(text, file).toMatch(/dist\/bundle\/server\.mjs/);
+      expect(text, file).not.toMatch(/dist\/server\/main\.js/);
+    }
   });
 
   it('writes nothing outside /tmp at run time: app files root-owned, no VOLUME, no writable workdir', () => {
@@ -93,6 +110,6 @@ describe('.dockerignore', () => {
     const lines = dockerignore.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     expect(lines[0]).toBe('**');
     const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
-    expect(allowed.sort()).toEqual(['package-lock.json', 'package.json', 'src/**', 'tsconfig.build.json', 'tsconfig.json']);
+    expect(allowed.sort()).toEqual(['package-lock.json', 'package.json', 'scripts/bundle.mjs', 'src/**', 'tsconfig.build.json', 'tsconfig.json', 'tsconfig.web.json']);
   });
 });

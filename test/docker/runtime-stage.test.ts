@@ -56,16 +56,20 @@ describe.skipIf(skip)('runtime stage (production install, NODE_ENV=production)',
     await Promise.all([
       // build stage: the same compiler and tsconfig as `npm run build`, into the clean folder.
       run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: root }),
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.web.json'), '--outDir', join(app, 'dist/web/page')], { cwd: root }),
       // prod-deps stage.
       run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env: { ...process.env, NODE_ENV: 'production' } }),
     ]);
+    // build stage, last step: the service bundled into one file (what the image's CMD runs), from the
+    // production install: externals (siwe, ethers) must resolve from node_modules at run time.
+    await run(process.execPath, [join(root, 'scripts/bundle.mjs'), '--dist', join(app, 'dist')], { cwd: root });
     // The key directory, made by the image's own CLI.
     await run(process.execPath, [join(app, 'dist/cli/main.js'), 'keys', 'generate', '--dir', join(app, 'keys'), '--alg', 'RS256'], { cwd: app, env: baseEnv({}) });
 
     prefix = uniquePrefix('runtime');
     port = await freePort();
     metricsPort = await freePort();
-    server = spawn(process.execPath, ['dist/server/main.js'], {
+    server = spawn(process.execPath, ['dist/bundle/server.mjs'], {
       cwd: app,
       env: baseEnv({
         PORT: String(port),
@@ -75,6 +79,10 @@ describe.skipIf(skip)('runtime stage (production install, NODE_ENV=production)',
         AUTH_ISSUER: `http://127.0.0.1:${port}`,
         REDIS_URL: redisUrl(),
         REDIS_KEY_PREFIX: prefix,
+        // Loads the lazily required siwe (kept out of the bundle) at start.
+        AUTH_SIWE_DOMAINS: 'app.example.test',
+        // The sign-in page finds its scripts next to dist/web/serve.js, from inside the bundle.
+        AUTH_DEMO_PAGE: 'true',
       }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -121,8 +129,21 @@ describe.skipIf(skip)('runtime stage (production install, NODE_ENV=production)',
     expect(err.stderr).toMatch(/smoke-test: FAILED: GET \/jwks/);
   }, 60_000);
 
+  it('serves the sign-in page and its scripts from the bundle (files found next to their modules)', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    for (const path of ['/sign-in/main.js', '/sign-in/siwe.js', '/vendor/noble-hashes/sha3.js']) {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/javascript/);
+      expect((await res.text()).length, path).toBeGreaterThan(100);
+    }
+  });
+
   it('refuses to start in production without Redis (config error, exit 78)', async () => {
-    const err = (await run(process.execPath, ['dist/server/main.js'], {
+    const err = (await run(process.execPath, ['dist/bundle/server.mjs'], {
       cwd: app,
       env: baseEnv({ PORT: '0', AUTH_KEYS_DIR: join(app, 'keys') }),
     }).catch((e: unknown) => e)) as { code: number; stderr: string };

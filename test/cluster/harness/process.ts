@@ -11,17 +11,27 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUILD_DIR = '.ci/out/cluster-dist';
 let built: Promise<void> | undefined;
 
+function runNode(args: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`))));
+  });
+}
+
 /**
- * Compiles `src/` once per run, as `npm run build` does: replicas then run what the image runs
- * (`node dist/server/main.js`), so their RSS is the production figure, not tsx's.
+ * Compiles `src/` once per run and bundles the service, as `npm run build` does: replicas then run
+ * what the image runs (`node dist/bundle/server.mjs`), so their RSS is the production figure, not tsx's.
  */
 export function buildOnce(): Promise<void> {
-  built ??= new Promise<void>((resolve, reject) => {
-    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    tsc.once('error', reject);
-    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited ${code}`))));
-  });
+  built ??= runNode(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR]).then(() => runNode(['scripts/bundle.mjs', '--dist', BUILD_DIR]));
   return built;
+}
+
+/** The file that runs `entry` (a path under src/): the bundle for the service, else tsc's output. */
+function compiledEntry(entry: string): string {
+  if (entry === 'src/server/main.ts') return `${BUILD_DIR}/bundle/server.mjs`;
+  return entry.replace(/^src\//, `${BUILD_DIR}/`).replace(/\.ts$/, '.js');
 }
 
 /**
@@ -52,7 +62,7 @@ export class NodeProcess {
   static async spawn(name: string, entry: string, env: Record<string, string>): Promise<NodeProcess> {
     await buildOnce();
     const port = await freePort();
-    const compiled = entry.replace(/^src\//, `${BUILD_DIR}/`).replace(/\.ts$/, '.js');
+    const compiled = compiledEntry(entry);
     const child = spawn(process.execPath, [compiled], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' },
