@@ -128,19 +128,27 @@ async function jwksGroup(main) {
   return out;
 }
 
-/** Challenge + sign-in per token algorithm vs the crypto bound of one sign-in on the same core. */
+/** Challenge + sign-in per token algorithm vs the crypto bound of one sign-in on the same core, and vs a bare floor implementation (RS256). */
 async function signInGroup(services, svcOptions) {
   log('sign-in');
   for (const svc of Object.values(services)) await signInOnce(svc.url); // proves the path works end to end
   const bound = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/crypto-bound.mjs'));
   const entries = [];
+  let floor;
   for (const [alg, svc] of Object.entries(services)) {
     const pem = join(svcOptions(alg).keysDir, 'active.pem');
     entries.push({ key: `bound-${alg}`, run: (s) => bound.request({ pem, ms: Math.min(s, 2) * 1000 }) }); // a tight loop: 2 s is plenty
     entries.push({ key: `service-${alg}`, run: (s) => loadRun(svc, { kind: 'signin', url: svc.url, connections: 16 }, s) });
+    if (alg === 'RS256') {
+      // The floor: the least any node:http + ioredis + jose implementation does per sign-in.
+      floor = await startTarget('signin-floor.mjs', [pem, redis.url, `${PREFIX}floor:`]);
+      await signInOnce(floor.url);
+      entries.push({ key: 'floor-RS256', run: (s) => loadRun(floor, { kind: 'signin', url: floor.url, connections: 16 }, s) });
+    }
   }
   const out = await compare(entries, { ...timing, log });
   await bound.stop();
+  await stopChild(floor.child);
   await stopChild(services.ES256.child, 10_000);
   await stopChild(services.EdDSA.child, 10_000);
   return out;
