@@ -3,6 +3,7 @@
 // a baseline measured in the same run. Server processes on core 0, load generator on core 1.
 // Options: --quick (short runs, a smoke test; results not written), --only=jwks,signin,downstream,footprint
 //          --profile (services run with --cpu-prof into bench/profiles/), --no-write
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,9 @@ try {
   const svcOptions = (alg) => ({ keysDir: dirs[alg], redisUrl: redis.url, prefix: `${PREFIX}${alg}:`, nodeArgs: profileArgs(`service-${alg}`) });
 
   if (only.includes('footprint')) results.footprint = await footprint(svcOptions('RS256'));
+  // The image runs Node 24: with BENCH_NODE24 (or NODE24_BIN, as .ci/setup.d provides) the footprint is measured on it too.
+  const node24 = process.env.BENCH_NODE24 ?? process.env.NODE24_BIN;
+  if (only.includes('footprint') && node24) results.footprint24 = await footprint(svcOptions('RS256'), node24);
 
   // One RS256 service serves the JWKS, sign-in and downstream groups; its RSS is tracked throughout.
   // The ES256 and EdDSA services (sign-in only) start alongside: startup is not measured here.
@@ -68,8 +72,8 @@ if (!quick && !argv.includes('--no-write')) {
 }
 
 /** Cold start to ready and idle RSS of fresh services, against a bare node:http process. */
-async function footprint(options) {
-  log('footprint: cold starts');
+async function footprint(options, nodeBin) {
+  log(`footprint: cold starts${nodeBin ? ` on ${nodeBin}` : ''}`);
   const jwksFile = join(WORK, 'footprint-jwks.json');
   writeFileSync(jwksFile, '{"keys":[]}');
   const one = async (start) => {
@@ -79,8 +83,8 @@ async function footprint(options) {
     await stopChild(t.child, 10_000);
     return { readyMs: t.readyMs, readyCpuMs: t.readyCpuMs, rss };
   };
-  const bare = () => startTarget('jwks-baselines.mjs', ['bare', jwksFile, '"x"', 'no-store']);
-  const service = () => startService({ ...options, nodeArgs: [] });
+  const bare = () => startTarget('jwks-baselines.mjs', ['bare', jwksFile, '"x"', 'no-store'], { nodeBin });
+  const service = () => startService({ ...options, nodeArgs: [], nodeBin });
   await one(bare); // node itself in the page cache (npm ci / the build just read the rest)
   const svc = [];
   const base = [];
@@ -96,6 +100,7 @@ async function footprint(options) {
     rssIdle: median(svc.map((x) => x.rss)),
     bareRssIdle: median(base.map((x) => x.rss)),
     runs: { service: svc, bare: base },
+    version: nodeBin ? execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim() : process.version,
   };
   log(`  ready ${r.readyMs.toFixed(0)} ms, ${r.readyCpuMs.toFixed(0)} CPU-ms (bare ${r.bareReadyMs.toFixed(0)} ms, ${r.bareReadyCpuMs.toFixed(0)} CPU-ms), idle RSS ${(r.rssIdle / 2 ** 20).toFixed(1)} MB`);
   return r;

@@ -21,7 +21,7 @@ export function spawnPinned(core, cmd, args, options = {}) {
 
 /** Spawns a Node script on `core`. */
 export function spawnNode(core, script, args = [], options = {}) {
-  return spawnPinned(core, process.execPath, [...(options.nodeArgs ?? []), script, ...args], options);
+  return spawnPinned(core, options.nodeBin ?? process.execPath, [...(options.nodeArgs ?? []), script, ...args], options);
 }
 
 export async function freePort() {

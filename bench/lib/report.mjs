@@ -70,6 +70,11 @@ function summaryRows(r) {
     rows.push(['4 Footprint', 'RSS idle', `${fmt(f.rssIdle / MB, 1)} MB (bare ${fmt(f.bareRssIdle / MB, 1)} MB)`, `${fmt(f.rssIdle / f.bareRssIdle, 2)}× bare`, '', '≤ 80 MB', verdict(f.rssIdle / MB, 80, 'max')]);
     if (f.rssUnderLoad !== undefined) rows.push(['4 Footprint', 'RSS under load (max over the whole bench)', `${fmt(f.rssUnderLoad / MB, 1)} MB`, '', '', '≤ 160 MB', verdict(f.rssUnderLoad / MB, 160, 'max')]);
   }
+  if (r.footprint24) {
+    const f = r.footprint24;
+    rows.push(['4 Footprint', `${f.version} (the image's runtime): cold start to ready`, `${fmt(f.readyMs)} ms, ${fmt(f.readyCpuMs)} CPU-ms (bare ${fmt(f.bareReadyMs)} ms)`, `${fmt(f.readyMs / f.bareReadyMs, 2)}× bare`, `${fmt(f.readyCpuMs / f.bareReadyCpuMs, 2)}× bare`, '≤ 500 ms', verdict(f.readyMs, 500, 'max')]);
+    rows.push(['4 Footprint', `${f.version}: RSS idle`, `${fmt(f.rssIdle / MB, 1)} MB (bare ${fmt(f.bareRssIdle / MB, 1)} MB)`, `${fmt(f.rssIdle / f.bareRssIdle, 2)}× bare`, '', '≤ 80 MB', verdict(f.rssIdle / MB, 80, 'max')]);
+  }
   return rows;
 }
 
