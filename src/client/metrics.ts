@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of the client, prefixed `pico_auth_client_`. prom-client is loaded with a
  * dynamic import only when the host passes a registry, so a service without metrics never pays for
- * it. Events recorded before the import resolves are queued and replayed, so none is lost.
+ * it. Events recorded before the import resolves are kept and counted once it has, so none is lost.
  */
 export type FetchResult = 'ok' | 'not_modified' | 'error';
 
@@ -40,6 +40,12 @@ export interface MetricsHandle {
  */
 export function createMetrics(registry: unknown, revocationAgeSeconds: () => number | undefined): MetricsHandle {
   if (registry === undefined) return { sink: noopMetrics, registered: Promise.resolve() };
+  // The three per-request events (validation `ok`, token-cache hit, miss) are counted in plain
+  // numbers and added to prom-client's counters when they are read (`collect`, which prom-client
+  // calls on every read through the registry): a prom-client `inc` validates and hashes its labels
+  // on each call, and these run on every request. Nothing is lost before registration either.
+  const hot = { ok: 0, hits: 0, misses: 0 };
+  // Rare events (JWKS fetches, errors, polls) recorded before prom-client is loaded are replayed.
   const queue: Event[] = [];
   let live: ClientMetrics | undefined;
   const record = (event: Event) => {
@@ -49,19 +55,67 @@ export function createMetrics(registry: unknown, revocationAgeSeconds: () => num
   const sink: ClientMetrics = {
     jwksFetch: (r) => record(['jwksFetch', r]),
     jwksKeyCacheHit: () => record(['jwksKeyCacheHit']),
-    validation: (o) => record(['validation', o]),
-    tokenCache: (h) => record(['tokenCache', h]),
+    validation: (o) => {
+      if (o === 'ok') hot.ok++;
+      else record(['validation', o]);
+    },
+    tokenCache: (h) => {
+      if (h) hot.hits++;
+      else hot.misses++;
+    },
     revocationPoll: (r) => record(['revocationPoll', r]),
   };
   const registered = import('prom-client').then((prom) => {
     const registers = [registry as InstanceType<typeof prom.Registry>];
     const p = 'pico_auth_client_';
+    /** Takes the count of `field` not yet added to its counter. */
+    const take = (field: keyof typeof hot): number => {
+      const n = hot[field];
+      hot[field] = 0;
+      return n;
+    };
+    /** A reset (e.g. `registry.resetMetrics()`) forgets the pending count too. */
+    const forgetOnReset = (counter: { reset(): void }, field: keyof typeof hot) => {
+      const reset = counter.reset.bind(counter);
+      counter.reset = () => {
+        hot[field] = 0;
+        reset();
+      };
+    };
     const fetches = new prom.Counter({ name: `${p}jwks_fetches_total`, help: 'Outbound JWKS requests, by result (ok, not_modified, error).', labelNames: ['result'], registers });
     const failures = new prom.Counter({ name: `${p}jwks_fetch_failures_total`, help: 'JWKS requests that failed (network, timeout, bad status or body).', registers });
     const keyHits = new prom.Counter({ name: `${p}jwks_key_cache_hits_total`, help: 'Verification keys served from the cached key set without a fetch.', registers });
-    const validations = new prom.Counter({ name: `${p}validations_total`, help: 'Token validations, by outcome (ok or the error code).', labelNames: ['outcome'], registers });
-    const cacheHits = new prom.Counter({ name: `${p}token_cache_hits_total`, help: 'Requests whose token was found in the verified-token cache.', registers });
-    const cacheMisses = new prom.Counter({ name: `${p}token_cache_misses_total`, help: 'Requests whose token needed a signature check.', registers });
+    const validations = new prom.Counter({
+      name: `${p}validations_total`,
+      help: 'Token validations, by outcome (ok or the error code).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const n = take('ok');
+        if (n > 0) this.inc({ outcome: 'ok' }, n);
+      },
+    });
+    const cacheHits = new prom.Counter({
+      name: `${p}token_cache_hits_total`,
+      help: 'Requests whose token was found in the verified-token cache.',
+      registers,
+      collect() {
+        const n = take('hits');
+        if (n > 0) this.inc(n);
+      },
+    });
+    const cacheMisses = new prom.Counter({
+      name: `${p}token_cache_misses_total`,
+      help: 'Requests whose token needed a signature check.',
+      registers,
+      collect() {
+        const n = take('misses');
+        if (n > 0) this.inc(n);
+      },
+    });
+    forgetOnReset(validations, 'ok');
+    forgetOnReset(cacheHits, 'hits');
+    forgetOnReset(cacheMisses, 'misses');
     const polls = new prom.Counter({ name: `${p}revocation_polls_total`, help: 'Revocation-list polls, by result (ok, not_modified, error).', labelNames: ['result'], registers });
     new prom.Gauge({
       name: `${p}revocation_list_age_seconds`,
@@ -80,7 +134,7 @@ export function createMetrics(registry: unknown, revocationAgeSeconds: () => num
       },
       jwksKeyCacheHit: () => keyHits.inc(),
       validation: (outcome) => validations.inc({ outcome }),
-      tokenCache: (hit) => (hit ? cacheHits : cacheMisses).inc(),
+      tokenCache: (hit) => (hit ? cacheHits : cacheMisses).inc(), // not called: counted in `hot`
       revocationPoll: (result) => polls.inc({ result }),
     };
     for (const event of queue.splice(0)) (live[event[0]] as (...a: unknown[]) => void)(...event.slice(1));

@@ -2,20 +2,26 @@ import * as crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { SecurityContext } from './context.js';
 
-const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'base64url') => string }).hash;
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'binary') => string }).hash;
 
 interface Entry {
   context: SecurityContext;
   kid: string;
+  /** `exp` in milliseconds, compared with `Date.now()` on every hit. */
+  expMs: number;
 }
 
 /**
  * Verified-token cache: the hot path of every downstream request. Bounded LRU keyed by the token's
- * SHA-256 (the token itself is never kept as a key), each entry living until the token's `exp`.
+ * SHA-256 (the token itself is never kept as a key), each entry served until the token's `exp`.
  * Entries are dropped when their jti is revoked or their signing key leaves the JWKS. Expiry is
- * checked against `Date.now()` on every hit, so a cached token never outlives its `exp`.
+ * checked against `Date.now()` on every hit, so a cached token never outlives its `exp`; an expired
+ * entry is deleted by the lookup that finds it, or evicted as least recently used.
  */
 export class TokenCache {
+  // No lru-cache TTL: `get` enforces exp itself, and lru-cache's TTL bookkeeping arms a timer
+  // (`setTimeout`, to refresh its cached clock) every millisecond the cache is read: per request
+  // work under load, for housekeeping that the LRU bound already provides.
   readonly #lru: LRUCache<string, Entry> | undefined;
 
   constructor(maxEntries: number) {
@@ -24,7 +30,8 @@ export class TokenCache {
 
   static key(token: string): string {
     // One-shot crypto.hash (Node >= 20.12) skips the Hash object: measurably cheaper per request.
-    return oneShot ? oneShot('sha256', token, 'base64url') : crypto.createHash('sha256').update(token).digest('base64url');
+    // 'binary' (latin1): the 32 digest bytes as a 32-char string, a map key without a base64 step.
+    return oneShot ? oneShot('sha256', token, 'binary') : crypto.createHash('sha256').update(token).digest('binary');
   }
 
   get enabled(): boolean {
@@ -38,7 +45,7 @@ export class TokenCache {
   get(key: string): SecurityContext | undefined {
     const entry = this.#lru?.get(key);
     if (entry === undefined) return undefined;
-    if (entry.context.exp * 1000 <= Date.now()) {
+    if (entry.expMs <= Date.now()) {
       this.#lru?.delete(key);
       return undefined;
     }
@@ -46,10 +53,9 @@ export class TokenCache {
   }
 
   set(key: string, context: SecurityContext, kid: string): void {
-    const ttlMs = context.exp * 1000 - Date.now();
-    if (this.#lru === undefined || ttlMs <= 0) return;
-    // lru-cache's own TTL is housekeeping only (it uses a monotonic clock); `get` enforces exp.
-    this.#lru.set(key, { context, kid }, { ttl: Math.ceil(ttlMs) });
+    const expMs = context.exp * 1000;
+    if (this.#lru === undefined || expMs <= Date.now()) return;
+    this.#lru.set(key, { context, kid, expMs });
   }
 
   /** Drops every entry whose jti is in `jtis`. */

@@ -63,6 +63,19 @@ describe('revocation polling', () => {
     expect((await open.get('/api/data', await issuer.mint())).status).toBe(200);
   });
 
+  it('checks the list on every cache hit: a cached token gets 503 once the list is stale', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const a = await start({ ttlSeconds: 30, maxStaleSeconds: 90 });
+    await a.client.warmUp();
+    const token = await issuer.mint();
+    expect((await a.get('/api/data', token)).status).toBe(200);
+    expect((await a.get('/api/data', token)).status).toBe(200); // served from the cache
+    vi.setSystemTime(Date.now() + 91_000);
+    expect(await a.get('/api/data', token)).toMatchObject({ status: 503, body: { error: 'revocation_unavailable' } });
+    await a.client.warmUp(); // a successful poll
+    expect((await a.get('/api/data', token)).status).toBe(200);
+  });
+
   it('fails closed once the list is older than maxStaleSeconds, and recovers', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const registry = new Registry();
