@@ -38,13 +38,12 @@ export interface AuthClient {
   readonly metricsRegistered: Promise<void>;
 }
 
-const VERIFIED = Symbol('pico-auth-client.verified');
 const BEARER = /^Bearer +([^\s]+) *$/i;
 /** The header form nearly every client sends; any other form takes the full parse. */
 const HOT_PREFIX = 'Bearer ';
 const WHITESPACE = /\s/;
 
-type Flagged = Request & { [VERIFIED]?: boolean };
+type Flagged = Request & { [mark: symbol]: boolean | undefined };
 
 /**
  * Builds the client: checks every option now (throws `AuthClientConfigError`), starts the
@@ -52,6 +51,9 @@ type Flagged = Request & { [VERIFIED]?: boolean };
  * lazily on the first request or on `warmUp()`.
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
+  // This client's own mark: a request another client (another audience, issuer or key set)
+  // accepted is verified again here, never waved through.
+  const VERIFIED = Symbol('pico-auth-client.verified');
   const opts = resolveOptions(options);
   let revocation: RevocationList | undefined;
   const metrics = createMetrics(opts.metricsRegistry, () => revocation?.ageSeconds());

@@ -145,6 +145,30 @@ describe('expiry and layering on the cached path', () => {
   });
 });
 
+describe('two clients on one request', () => {
+  it('each checks the token itself: a request another client accepted is verified again', async () => {
+    const issuer = await createTestIssuer();
+    const orders = createAuthClient(issuer.clientOptions());
+    const admin = createAuthClient(issuer.clientOptions({ audience: 'admin-api' }));
+    try {
+      const token = await issuer.mint({ sub: 'alice' });
+      const req = { headers: { authorization: `Bearer ${token}` } } as unknown as express.Request;
+      const through = (client: AuthClient) =>
+        new Promise<unknown>((resolve) => client.authenticate(req, {} as express.Response, (err?: unknown) => resolve(err)));
+      expect(await through(orders)).toBeUndefined();
+      expect(req.auth?.sub).toBe('alice');
+      // The token is for the issuer's audience, not admin-api: the second client must refuse it.
+      expect(await through(admin)).toMatchObject({ status: 401 });
+      // The same client on a later layer of the same request does not verify again.
+      expect(await through(orders)).toBeUndefined();
+    } finally {
+      orders.close();
+      admin.close();
+      await issuer.close();
+    }
+  });
+});
+
 describe('TokenCache', () => {
   afterEach(() => vi.useRealTimers());
 
