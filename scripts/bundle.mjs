@@ -6,7 +6,6 @@
 // Usage: node scripts/bundle.mjs [--dist <dir>] (default: dist)
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const args = process.argv.slice(2);
@@ -60,4 +59,3 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 process.stderr.write(`bundle: ${relative(process.cwd(), outfile) || outfile} (${inputs} modules, ${(bytes / 1024).toFixed(0)} KiB)\n`);
-export const bundleUrl = pathToFileURL(outfile).href;
