@@ -68,22 +68,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const failOpen = opts.revocation?.failOpen ?? false;
   const verifyParams = { keys, options: opts, requireJti: revocation !== undefined };
 
-  /** Throws when revocation is on and the token is revoked, or the list is not current (fail closed). */
-  function checkRevocation(context: SecurityContext): void {
-    if (revocation === undefined) return;
+  /** Why revocation refuses the token (revoked, or the list is not current: fail closed); undefined when it allows it. */
+  function revocationError(context: SecurityContext): AuthClientError | undefined {
+    if (revocation === undefined) return undefined;
     if (revocation.state() !== 'fresh' && !failOpen) {
-      throw new DependencyUnavailableError('revocation_unavailable', 'The revocation list is not current; tokens cannot be checked right now.');
+      return new DependencyUnavailableError('revocation_unavailable', 'The revocation list is not current; tokens cannot be checked right now.');
     }
     if (context.jti !== undefined && revocation.isRevoked(context.jti)) {
-      throw new UnauthenticatedError('token_revoked', 'The access token has been revoked.');
+      return new UnauthenticatedError('token_revoked', 'The access token has been revoked.');
     }
+    return undefined;
   }
 
-  /** True exactly when `checkRevocation(context)` would not throw. */
-  function revocationAllows(context: SecurityContext): boolean {
-    if (revocation === undefined) return true;
-    if (revocation.state() !== 'fresh' && !failOpen) return false;
-    return context.jti === undefined || !revocation.isRevoked(context.jti);
+  function checkRevocation(context: SecurityContext): void {
+    const err = revocationError(context);
+    if (err) throw err;
   }
 
   /** The cache lookup, synchronous: a hot token costs a hash and a map lookup, no promise. */
@@ -164,7 +163,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const token = header.slice(HOT_PREFIX.length);
       const key = TokenCache.key(token);
       const context = cache.get(key);
-      if (context !== undefined && revocationAllows(context)) {
+      if (context !== undefined && revocationError(context) === undefined) {
         metrics.sink.tokenCache(true);
         accept(req, context, next);
         return;

@@ -68,54 +68,35 @@ export function createMetrics(registry: unknown, revocationAgeSeconds: () => num
   const registered = import('prom-client').then((prom) => {
     const registers = [registry as InstanceType<typeof prom.Registry>];
     const p = 'pico_auth_client_';
-    /** Takes the count of `field` not yet added to its counter. */
-    const take = (field: keyof typeof hot): number => {
-      const n = hot[field];
-      hot[field] = 0;
-      return n;
-    };
-    /** A reset (e.g. `registry.resetMetrics()`) forgets the pending count too. */
-    const forgetOnReset = (counter: { reset(): void }, field: keyof typeof hot) => {
+    /**
+     * A counter fed from `hot[field]` whenever the registry reads it (`collect`); with `labels`, the
+     * count goes to that series. A reset (e.g. `registry.resetMetrics()`) forgets the pending count too.
+     */
+    const scrapeTimeCounter = (name: string, help: string, field: keyof typeof hot, labels?: { outcome: string }) => {
+      const counter = new prom.Counter({
+        name: `${p}${name}`,
+        help,
+        labelNames: labels ? ['outcome'] : [],
+        registers,
+        collect() {
+          const n = hot[field];
+          hot[field] = 0;
+          if (n > 0) this.inc(labels ?? {}, n);
+        },
+      });
       const reset = counter.reset.bind(counter);
       counter.reset = () => {
         hot[field] = 0;
         reset();
       };
+      return counter;
     };
     const fetches = new prom.Counter({ name: `${p}jwks_fetches_total`, help: 'Outbound JWKS requests, by result (ok, not_modified, error).', labelNames: ['result'], registers });
     const failures = new prom.Counter({ name: `${p}jwks_fetch_failures_total`, help: 'JWKS requests that failed (network, timeout, bad status or body).', registers });
     const keyHits = new prom.Counter({ name: `${p}jwks_key_cache_hits_total`, help: 'Verification keys served from the cached key set without a fetch.', registers });
-    const validations = new prom.Counter({
-      name: `${p}validations_total`,
-      help: 'Token validations, by outcome (ok or the error code).',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const n = take('ok');
-        if (n > 0) this.inc({ outcome: 'ok' }, n);
-      },
-    });
-    const cacheHits = new prom.Counter({
-      name: `${p}token_cache_hits_total`,
-      help: 'Requests whose token was found in the verified-token cache.',
-      registers,
-      collect() {
-        const n = take('hits');
-        if (n > 0) this.inc(n);
-      },
-    });
-    const cacheMisses = new prom.Counter({
-      name: `${p}token_cache_misses_total`,
-      help: 'Requests whose token needed a signature check.',
-      registers,
-      collect() {
-        const n = take('misses');
-        if (n > 0) this.inc(n);
-      },
-    });
-    forgetOnReset(validations, 'ok');
-    forgetOnReset(cacheHits, 'hits');
-    forgetOnReset(cacheMisses, 'misses');
+    const validations = scrapeTimeCounter('validations_total', 'Token validations, by outcome (ok or the error code).', 'ok', { outcome: 'ok' });
+    scrapeTimeCounter('token_cache_hits_total', 'Requests whose token was found in the verified-token cache.', 'hits');
+    scrapeTimeCounter('token_cache_misses_total', 'Requests whose token needed a signature check.', 'misses');
     const polls = new prom.Counter({ name: `${p}revocation_polls_total`, help: 'Revocation-list polls, by result (ok, not_modified, error).', labelNames: ['result'], registers });
     new prom.Gauge({
       name: `${p}revocation_list_age_seconds`,
@@ -134,7 +115,7 @@ export function createMetrics(registry: unknown, revocationAgeSeconds: () => num
       },
       jwksKeyCacheHit: () => keyHits.inc(),
       validation: (outcome) => validations.inc({ outcome }),
-      tokenCache: (hit) => (hit ? cacheHits : cacheMisses).inc(), // not called: counted in `hot`
+      tokenCache: () => undefined, // never queued: counted in `hot`, added at scrape time
       revocationPoll: (result) => polls.inc({ result }),
     };
     for (const event of queue.splice(0)) (live[event[0]] as (...a: unknown[]) => void)(...event.slice(1));

@@ -50,7 +50,7 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
     algorithm: ALGORITHM,
 
     parse(body) {
-      if (domains.size === 0 || !Siwe) {
+      if (!Siwe) {
         throw new BadRequestError('EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
       }
       const message = body.message;
