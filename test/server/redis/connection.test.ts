@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config/index.js';
 import { createRedisClient } from '../../../src/server/redis/connection.js';
-import { noRedis, redisUrl } from '../../helpers/redis.js';
+import { RedisServerProcess } from '../../helpers/redis-server.js';
 
 const settings = (s: { redisUrl?: string; redisClusterNodes?: string[] }) => loadConfig({ ...s, redisCommandTimeoutMs: 750 });
 
@@ -31,17 +31,28 @@ describe('createRedisClient', () => {
     }
   });
 
-  it.skipIf(noRedis())('concurrent commands of one turn get their own answers', async () => {
-    const client = createRedisClient(settings({ redisUrl: redisUrl() })) as Redis;
+  it('while Redis hangs, a command fails after its own timeout, not after the ones queued before it', async () => {
+    // A Redis of the test's own: CLIENT PAUSE would stall every other test's commands too.
+    const server = await RedisServerProcess.start();
+    const admin = new Redis(server.url);
+    const client = createRedisClient(loadConfig({ redisUrl: server.url, redisCommandTimeoutMs: 500 })) as Redis;
     try {
       await new Promise((resolve) => client.once('ready', resolve));
-      const key = `pico-test:autopipe:${process.pid}:${Date.now()}`;
-      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => client.echo(`m${i}`)));
-      expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
-      await Promise.all([client.set(key, '1', 'EX', 10), client.incr(key), client.incr(key)]);
-      expect(await client.getdel(key)).toBe('3');
+      await admin.call('CLIENT', 'PAUSE', '5000', 'ALL');
+      const first = client.get('k').catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 20)); // a later turn: with auto-pipelining it waits for `first`
+      const started = performance.now();
+      const second = await client.get('k').catch((e: Error) => e);
+      const elapsed = performance.now() - started;
+      expect(second).toBeInstanceOf(Error);
+      expect((second as Error).message).toMatch(/timed out/i);
+      // ~500 ms on its own; ~980 ms (480 + 500) when it waits for the first command's batch.
+      expect(elapsed).toBeLessThan(800);
+      expect(await first).toBeInstanceOf(Error);
     } finally {
       client.disconnect();
+      admin.disconnect();
+      await server.stop();
     }
   });
 });
