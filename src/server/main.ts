@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError } from './errors.js';
+import { AuthError, ConfigError } from './errors/index.js';
 import { createAuthService } from './service.js';
 
 /** Entry point of the container and of `npm start`: settings from the environment, graceful SIGTERM. */
@@ -10,11 +10,11 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    service.context.logger.info({ signal }, 'signal received');
+    service.logger.info({ signal }, 'signal received');
     service.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        service.context.logger.error({ err }, 'shutdown failed');
+        service.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitedError, ServiceUnavailableError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import type { ServiceEvents } from '../events.js';
 import type { Limiter } from './limiter.js';
 
@@ -49,12 +49,12 @@ export function rateLimit(limits: RouteLimit[], events: ServiceEvents): RequestH
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return;
       if (!(outcome.reason instanceof RateLimiterRes)) {
-        throw new ServiceUnavailableError('The rate limiter is unavailable; retry shortly.', 'rate_limiter_unavailable', { cause: outcome.reason });
+        throw new AuthError('rate_limiter_unavailable', undefined, { cause: outcome.reason });
       }
       events.emit('rateLimited', charged[i]!.name);
       waitMs = Math.max(waitMs, outcome.reason.msBeforeNext);
     });
-    if (waitMs >= 0) throw new RateLimitedError(waitMs / 1000);
+    if (waitMs >= 0) throw new AuthError('rate_limited', undefined, { retryAfterSeconds: waitMs / 1000 });
     next();
   };
 }

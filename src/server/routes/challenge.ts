@@ -1,25 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ServiceContext } from '../context.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
-import { parseBody } from '../middleware/validate.js';
-import { canonicalAddress } from '../wallets/address.js';
+import { parseBody } from '../parse-body.js';
+import type { RouteDeps } from './deps.js';
 
 const Body = z.object({ address: z.string().min(1).max(4000) });
 
 /** POST /challenge: a fresh 256-bit nonce for an address. Never cancels other outstanding ones. */
-export function challengeRoute(ctx: ServiceContext): Router {
+export function challengeRoute({ sessions, limits }: RouteDeps): Router {
   const router = Router();
-  const ttl = ctx.config.challengeTtlSeconds;
-  router.post('/challenge', ...jsonObjectBody, ...(ctx.limits?.challenge ?? []), async (req, res) => {
-    const { address: raw } = parseBody(Body, req.body);
-    const address = canonicalAddress(raw);
-    const issuedAt = Math.floor(Date.now() / 1000);
-    const nonce = randomBytes(32).toString('hex');
-    await ctx.stores.challenges.put({ nonce, address, issuedAt, expiresAt: issuedAt + ttl }, ttl);
-    ctx.events.emit('challengeIssued');
-    res.json({ challenge: nonce, ttl, expires_at: issuedAt + ttl });
+  router.post('/challenge', ...jsonObjectBody, ...(limits.challenge ?? []), async (req, res) => {
+    const { address } = parseBody(Body, req.body);
+    const issued = await sessions.issueChallenge(address);
+    res.json({ challenge: issued.nonce, ttl: issued.ttl, expires_at: issued.expiresAt });
   });
   return router;
 }

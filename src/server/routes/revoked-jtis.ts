@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/require-role.js';
-import type { ServiceContext } from '../context.js';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
+import { requireRole } from '../middleware/require-role.js';
+import type { RouteDeps } from './deps.js';
 
 const Since = z.string().regex(/^\d{1,15}$/).transform(Number);
 
@@ -12,18 +12,17 @@ const Since = z.string().regex(/^\d{1,15}$/).transform(Number);
  * the second it last saw). `ETag` is the store's version, which moves on every add and prune;
  * `If-None-Match` with the current one gets 304 without the list being read.
  */
-export function revokedJtisRoute(ctx: ServiceContext): Router {
+export function revokedJtisRoute({ sessions }: RouteDeps): Router {
   const router = Router();
-  router.get('/revoked-jtis', requireRole(ctx, 'service', 'operator'), async (req, res) => {
+  router.get('/revoked-jtis', requireRole(sessions, 'service', 'operator'), async (req, res) => {
     const raw = req.query.since;
     let since = 0;
     if (raw !== undefined) {
       const parsed = Since.safeParse(raw);
-      if (!parsed.success) throw new BadRequestError('since: expected epoch seconds (a non-negative integer).', 'invalid_request');
+      if (!parsed.success) throw new AuthError('invalid_request', 'since: expected epoch seconds (a non-negative integer).');
       since = parsed.data;
     }
-    const cached = versionOf(req.headers['if-none-match']);
-    const { items, version } = await ctx.stores.revocations.list(since, cached);
+    const { items, version } = await sessions.revocations(since, versionOf(req.headers['if-none-match']));
     res.set({ ETag: `"rv-${version}"`, 'Cache-Control': 'private, no-cache' });
     if (items === null) {
       res.status(304).end();

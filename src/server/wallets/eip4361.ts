@@ -13,7 +13,7 @@
 import { createRequire } from 'node:module';
 import type { SiweMessage } from 'siwe';
 import type { AuthConfig } from '../config/index.js';
-import { BadRequestError, UnauthorizedError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { canonicalAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { ethSignatureField, recoverPersonalSigner, type EthSignature } from './eth-recover.js';
@@ -51,13 +51,13 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
 
     parse(body) {
       if (!Siwe) {
-        throw new BadRequestError('EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
+        throw new AuthError('siwe_disabled', 'EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.');
       }
       const message = body.message;
-      if (message === undefined || message === null) throw new BadRequestError('`message` is required.');
-      if (typeof message !== 'string') throw new BadRequestError('`message` must be a string.');
+      if (message === undefined || message === null) throw new AuthError('invalid_request', '`message` is required.');
+      if (typeof message !== 'string') throw new AuthError('invalid_request', '`message` must be a string.');
       if (Buffer.byteLength(message, 'utf8') > SIWE_MAX_MESSAGE_BYTES) {
-        throw new BadRequestError(`\`message\` is larger than ${SIWE_MAX_MESSAGE_BYTES} bytes.`, 'siwe_message_too_large');
+        throw new AuthError('siwe_message_too_large', `\`message\` is larger than ${SIWE_MAX_MESSAGE_BYTES} bytes.`);
       }
       const signature = ethSignatureField(body);
 
@@ -65,16 +65,16 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
       try {
         siwe = new Siwe(message);
       } catch (err) {
-        throw new BadRequestError(`\`message\` is not a valid EIP-4361 message: ${firstLine(err)}`, 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', `\`message\` is not a valid EIP-4361 message: ${firstLine(err)}`);
       }
       const nonce = canonicalSiweNonce(siwe.nonce);
       const address = canonicalAddress(siwe.address);
       const chainId = Number(siwe.chainId);
       if (!Number.isSafeInteger(chainId) || chainId <= 0) {
-        throw new BadRequestError('`message` has an invalid Chain ID.', 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', '`message` has an invalid Chain ID.');
       }
       const issuedAt = time(siwe.issuedAt, 'Issued At');
-      if (issuedAt === undefined) throw new BadRequestError('`message` has no Issued At.', 'invalid_siwe_message');
+      if (issuedAt === undefined) throw new AuthError('invalid_siwe_message', '`message` has no Issued At.');
       return {
         algorithm: ALGORITHM,
         nonce,
@@ -91,19 +91,19 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
 
     verify(parsed: Eip4361SignIn, ctx: VerifyContext) {
       if (!domains.has(parsed.domain.toLowerCase())) {
-        throw new UnauthorizedError(`The message's domain "${parsed.domain}" is not one this service accepts.`, 'siwe_domain_mismatch');
+        throw new AuthError('siwe_domain_mismatch', `The message's domain "${parsed.domain}" is not one this service accepts.`);
       }
       if (chainIds.size > 0 && !chainIds.has(parsed.chainId)) {
-        throw new UnauthorizedError(`The message's Chain ID ${parsed.chainId} is not accepted.`, 'siwe_chain_not_allowed');
+        throw new AuthError('siwe_chain_not_allowed', `The message's Chain ID ${parsed.chainId} is not accepted.`);
       }
       if (parsed.expirationTime !== undefined && ctx.now > parsed.expirationTime + skewMs) {
-        throw new UnauthorizedError("The message's Expiration Time has passed.", 'siwe_expired');
+        throw new AuthError('siwe_expired', "The message's Expiration Time has passed.");
       }
       if (parsed.notBefore !== undefined && ctx.now < parsed.notBefore - skewMs) {
-        throw new UnauthorizedError("The message's Not Before time has not come yet.", 'siwe_not_yet_valid');
+        throw new AuthError('siwe_not_yet_valid', "The message's Not Before time has not come yet.");
       }
       if (parsed.issuedAt > ctx.now + skewMs) {
-        throw new UnauthorizedError("The message's Issued At is in the future.", 'siwe_issued_in_future');
+        throw new AuthError('siwe_issued_in_future', "The message's Issued At is in the future.");
       }
       const signer = recoverPersonalSigner(parsed.message, parsed.signature);
       if (signer === null) throw badSignature(ALGORITHM);
@@ -115,7 +115,7 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
 /** The SIWE nonce must be a challenge we issued (64 hex); the grammar alone allows any 8+ alphanumerics. */
 function canonicalSiweNonce(nonce: unknown): string {
   if (typeof nonce !== 'string' || !/^[0-9a-fA-F]{64}$/.test(nonce)) {
-    throw new BadRequestError("The message's Nonce must be the 64-hex-digit challenge returned by POST /challenge.", 'invalid_siwe_nonce');
+    throw new AuthError('invalid_siwe_nonce', "The message's Nonce must be the 64-hex-digit challenge returned by POST /challenge.");
   }
   return canonicalChallenge(nonce, 'Nonce');
 }
@@ -123,7 +123,7 @@ function canonicalSiweNonce(nonce: unknown): string {
 function time(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new BadRequestError(`\`message\` has an invalid ${field}.`, 'invalid_siwe_message');
+  if (Number.isNaN(ms)) throw new AuthError('invalid_siwe_message', `\`message\` has an invalid ${field}.`);
   return ms;
 }
 

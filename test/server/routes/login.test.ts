@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthService } from '../../../src/server/index.js';
-import { ConfigError } from '../../../src/server/errors.js';
+import { ConfigError } from '../../../src/server/errors/index.js';
 import { noRedis } from '../../helpers/redis.js';
 import { makeKeyDir, postJson, startService, type RunningService } from '../../helpers/service.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, adminSettings, claimsOf } from './session-helpers.js';

@@ -3,11 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MintRecord, RevocationRecord } from '../../../src/server/stores/types.js';
 import { freshStores, type StoresFactory } from './conformance.js';
 
-const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = () => randomBytes(8).toString('hex');
-const rev = (over: Partial<RevocationRecord> = {}): RevocationRecord => ({ jti: id(), revokedAt: now(), exp: now() + 600, reason: null, revokedBy: 'op', ...over });
-const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
 
 /**
  * The revocation denylist and the mint audit: the same behaviour on every backend. Called by
@@ -15,7 +11,16 @@ const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh',
  */
 export function runSessionStoreConformance(name: string, factory: StoresFactory): void {
   describe(`${name} revocation and mint stores`, () => {
-    const fresh = freshStores(factory);
+    const opened = freshStores(factory);
+    // Records are dated by the stores' (fake) clock.
+    let now = () => 0;
+    const fresh = async () => {
+      const s = await opened();
+      now = () => s.clock.seconds();
+      return s;
+    };
+    const rev = (over: Partial<RevocationRecord> = {}): RevocationRecord => ({ jti: id(), revokedAt: now(), exp: now() + 600, reason: null, revokedBy: 'op', ...over });
+    const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
 
     describe('revocations', () => {
       it('records once: a second revoke returns the original record unchanged', async () => {
@@ -51,11 +56,11 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       });
 
       it('drops a record at its exp (and moves the version)', async () => {
-        const { revocations } = await fresh();
+        const { revocations, clock, passTime } = await fresh();
         const r = rev({ exp: now() + 1 });
         await revocations.revoke(r);
         const before = await revocations.list(0);
-        await sleep((r.exp + 1) * 1000 - Date.now() + 20);
+        await passTime((r.exp + 1) * 1000 - clock.now() + 20);
         expect(await revocations.isRevoked(r.jti)).toBe(false);
         const after = await revocations.list(0, before.version);
         expect(after.items).toEqual([]);
@@ -81,12 +86,12 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       });
 
       it('forgets removed and expired records', async () => {
-        const { mints } = await fresh();
+        const { mints, clock, passTime } = await fresh();
         const [keep, gone, short] = [mint(), mint(), mint({ expiresAt: now() + 1 })];
         for (const r of [keep, gone, short]) await mints.add(r);
         await mints.remove(gone.id);
         await mints.remove(gone.id);
-        await sleep((short.expiresAt + 1) * 1000 - Date.now() + 20);
+        await passTime((short.expiresAt + 1) * 1000 - clock.now() + 20);
         expect(await mints.list(10)).toEqual([keep]);
       });
     });

@@ -1,3 +1,4 @@
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { randomInt } from 'node:crypto';
 import type { RevocationRecord, RevocationStore } from '../types.js';
 
@@ -9,13 +10,13 @@ import type { RevocationRecord, RevocationStore } from '../types.js';
 export class MemoryRevocationStore implements RevocationStore {
   readonly #records = new Map<string, RevocationRecord>();
   readonly #max: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   // Random start: a restarted process never reissues a version a poller already cached.
   #version = randomInt(2 ** 47);
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+  constructor(options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#max = options.maxEntries ?? 100_000;
-    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#clock = options.clock ?? systemClock;
   }
 
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
@@ -33,7 +34,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async isRevoked(jti: string): Promise<boolean> {
     const r = this.#records.get(jti);
-    return r !== undefined && r.exp > this.#now();
+    return r !== undefined && r.exp > epochSeconds(this.#clock);
   }
 
   async list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }> {
@@ -48,7 +49,7 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   #prune(): void {
-    const now = this.#now();
+    const now = epochSeconds(this.#clock);
     let removed = false;
     for (const [jti, r] of this.#records) {
       if (r.exp <= now) {

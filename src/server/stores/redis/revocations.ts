@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import type { RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
@@ -61,12 +62,14 @@ type Stored = [string, number, number, string | null, string];
  */
 export class RedisRevocationStore implements RevocationStore {
   readonly #redis: RedisClient;
+  readonly #clock: Clock;
   readonly #keys: [string, string, string, string];
   readonly #revoke: ReturnType<typeof redisScript>;
   readonly #list: ReturnType<typeof redisScript>;
 
-  constructor(redis: RedisClient, keyPrefix: string) {
+  constructor(redis: RedisClient, keyPrefix: string, clock: Clock = systemClock) {
     this.#redis = redis;
+    this.#clock = clock;
     const base = `${keyPrefix}rv:{rv}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}time`, `${base}ver`];
     this.#revoke = redisScript(redis, REVOKE, 4);
@@ -76,25 +79,24 @@ export class RedisRevocationStore implements RevocationStore {
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
     const json = JSON.stringify([record.jti, record.revokedAt, record.exp, record.reason, record.revokedBy] satisfies Stored);
     const [created, stored] = (await redisCall(() =>
-      this.#revoke(...this.#keys, seed(), now(), record.jti, record.exp, record.revokedAt, json),
+      this.#revoke(...this.#keys, seed(), epochSeconds(this.#clock), record.jti, record.exp, record.revokedAt, json),
     )) as [number, string];
     return { record: decode(stored), created: created === 1 };
   }
 
   async isRevoked(jti: string): Promise<boolean> {
     const exp = await redisCall(() => this.#redis.zscore(this.#keys[1], jti));
-    return exp !== null && Number(exp) > now();
+    return exp !== null && Number(exp) > epochSeconds(this.#clock);
   }
 
   async list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }> {
-    const reply = (await redisCall(() => this.#list(...this.#keys, seed(), now(), since, ifVersion ?? ''))) as string[];
+    const reply = (await redisCall(() => this.#list(...this.#keys, seed(), epochSeconds(this.#clock), since, ifVersion ?? ''))) as string[];
     const [version, marker, ...records] = reply;
     if (marker === undefined) return { items: null, version: version! };
     return { items: records.map(decode), version: version! };
   }
 }
 
-const now = () => Math.floor(Date.now() / 1000);
 const seed = () => randomInt(2 ** 47);
 
 function decode(json: string): RevocationRecord {
