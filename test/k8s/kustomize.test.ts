@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { kustomize, repoRoot, skipWithout, type K8sObject } from '../helm/tools.js';
+import { KUBE_VERSION, kubectlValidate, kustomize, repoRoot, skipWithout, validateRun, type K8sObject } from '../helm/tools.js';
 
 /**
  * What `kubectl apply -k` would apply, built by the pinned kustomize (.ci/setup.d/35-kustomize.sh):
@@ -60,6 +60,14 @@ describe.skipIf(skipWithout({ kustomize }))('kustomize build of k8s/', () => {
     expect(JSON.stringify(auth(after).spec.template)).not.toBe(JSON.stringify(auth(before).spec.template));
     // Nothing else of the auth Deployment changed: the new name is the whole difference.
     expect(JSON.stringify(auth(after).spec.template).replace(ref(after), ref(before))).toBe(JSON.stringify(auth(before).spec.template));
+  });
+
+  it.skipIf(skipWithout({ 'kubectl-validate': kubectlValidate }))('what the overlay applies passes kubectl-validate', { timeout: 120_000 }, async () => {
+    const { stdout } = await run(kustomize!, ['build', join(repoRoot, 'k8s/overlays/example')], { maxBuffer: 32 << 20 });
+    const dir = mkdtempSync(join(tmpdir(), 'pico-kustomize-validate-'));
+    writeFileSync(join(dir, 'overlay.yaml'), stdout);
+    const r = await validateRun([join(dir, 'overlay.yaml'), '--version', KUBE_VERSION]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
   it('the base alone builds, with the generated ConfigMap and no plain one', { timeout: 60_000 }, async () => {
