@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { assertHelmVersion } from '../helpers/helm-version.js';
 
 /**
  * Shared by the chart tests: finds the pinned helm and kubectl-validate (on PATH, or where
@@ -13,8 +14,8 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export const chartDir = join(repoRoot, 'helm/pico-auth');
 /** The Kubernetes version the chart is rendered for and validated against (kubectl-validate's newest built-in schemas). */
 export const KUBE_VERSION = '1.30';
-/** In CI the shared folder sits beside the clone; locally beside /work/main. */
-export const crdDir = resolve(repoRoot, '../shared/k8s-crds');
+/** The Prometheus Operator CRDs, shipped as test fixtures (versions in their README). */
+export const crdDir = join(repoRoot, 'test/fixtures/k8s-crds');
 
 const run = promisify(execFile);
 
@@ -33,6 +34,8 @@ function findTool(name: string): string | undefined {
 
 export const helm = findTool('helm');
 export const kubectlValidate = findTool('kubectl-validate');
+/** Built by .ci/setup.d/35-kustomize.sh (test/k8s/kustomize.test.ts). */
+export const kustomize = findTool('kustomize');
 
 /**
  * Whether a suite needing `tools` must be skipped: only outside CI, loudly. In CI a missing tool
@@ -42,13 +45,20 @@ export function skipWithout(tools: Record<string, string | undefined>): boolean 
   const missing = Object.entries(tools).filter(([, path]) => !path).map(([name]) => name);
   if (missing.length === 0) return false;
   if (process.env.CI) return false;
-  console.warn(`\n[helm tests] SKIPPED: ${missing.join(', ')} not found. Run \`source .ci/setup.d/30-k8s-tools.sh\` to build the pinned versions (CI always runs these tests).\n`);
+  console.warn(`\n[helm tests] SKIPPED: ${missing.join(', ')} not found. Run \`source .ci/setup.d/30-k8s-tools.sh\` (helm, kubectl-validate) or \`source .ci/setup.d/35-kustomize.sh\` (kustomize) to build the pinned versions (CI always runs these tests).\n`);
   return true;
 }
 
 function need(tool: string | undefined, name: string): string {
   if (!tool) throw new Error(`${name} is not installed: .ci/setup.d/30-k8s-tools.sh must build it`);
   return tool;
+}
+
+/** helm, once its version is checked (the pinned 3.x or newer: see test/helpers/helm-version.ts). */
+async function needHelm(): Promise<string> {
+  const path = need(helm, 'helm');
+  await assertHelmVersion(path);
+  return path;
 }
 
 export interface RenderOptions {
@@ -75,7 +85,7 @@ export interface K8sObject {
 
 /** `helm template` output as text. */
 export async function renderText(opts: RenderOptions = {}): Promise<string> {
-  const { stdout } = await run(need(helm, 'helm'), templateArgs(opts), { maxBuffer: 32 * 1024 * 1024 });
+  const { stdout } = await run(await needHelm(), templateArgs(opts), { maxBuffer: 32 * 1024 * 1024 });
   return stdout;
 }
 
@@ -92,8 +102,9 @@ export async function render(opts: RenderOptions = {}): Promise<K8sObject[]> {
 
 /** The error output of a `helm template` that must fail. */
 export async function renderError(opts: RenderOptions): Promise<string> {
+  const helmPath = await needHelm();
   try {
-    await run(need(helm, 'helm'), templateArgs(opts));
+    await run(helmPath, templateArgs(opts));
   } catch (err) {
     return String((err as { stderr?: string }).stderr ?? err);
   }
@@ -101,8 +112,9 @@ export async function renderError(opts: RenderOptions): Promise<string> {
 }
 
 export async function helmRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const helmPath = await needHelm();
   try {
-    const { stdout, stderr } = await run(need(helm, 'helm'), args, { maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(helmPath, args, { maxBuffer: 32 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -139,4 +151,23 @@ export function podSpecs(objs: K8sObject[]): { owner: string; spec: any }[] {
     else if (o.kind === 'Pod') out.push({ owner, spec: o.spec });
   }
   return out;
+}
+
+/**
+ * The NOTES.txt `helm install` would print for `opts`. `helm template` skips NOTES.txt and a client
+ * dry-run install still calls the cluster, so a copy of the chart renders it as a ConfigMap (tpl of
+ * the same file, with the same helpers and values).
+ */
+export async function renderNotes(opts: RenderOptions = {}): Promise<string> {
+  const copy = join(mkdtempSync(join(tmpdir(), 'pico-notes-')), 'pico-auth');
+  cpSync(chartDir, copy, { recursive: true });
+  copyFileSync(join(copy, 'templates/NOTES.txt'), join(copy, 'files/NOTES.txt'));
+  writeFileSync(
+    join(copy, 'templates/zz-notes.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "files/NOTES.txt") . | quote }}\n',
+  );
+  const args = templateArgs(opts);
+  args[2] = copy;
+  const { stdout } = await run(need(helm, 'helm'), [...args, '--show-only', 'templates/zz-notes.yaml'], { maxBuffer: 32 * 1024 * 1024 });
+  return (parseAllDocuments(stdout)[0]!.toJS() as { data: { notes: string } }).data.notes;
 }

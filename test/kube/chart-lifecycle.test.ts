@@ -8,6 +8,7 @@ import { added, inventory } from './inventory.js';
 import { JobRunner } from './job-runner.js';
 import { rbacChecks } from './rbac.js';
 import { rotationCycle } from './rotation.js';
+import { assertHelmVersion } from '../helpers/helm-version.js';
 import { findHelm, findKubeBinaries, kubeVersion, missingToolReason } from './tools.js';
 
 const bins = findKubeBinaries();
@@ -36,6 +37,7 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
 
   beforeAll(async () => {
     if (!bins || !helmBin) throw new Error('unreachable: skipped without tools');
+    await assertHelmVersion(helmBin);
     const [plane, built] = await Promise.all([ControlPlane.start(bins), buildCli()]);
     cp = plane;
     cli = built;
@@ -125,12 +127,14 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     expect(status.version).toBe(2);
   }, STEP_TIMEOUT_MS);
 
-  it('uninstall leaves nothing behind but the key Secret', async () => {
+  it('uninstall leaves nothing behind but the key Secret and the bundled Redis\'s data claim', async () => {
     const res = await helm(helmBin!, cp, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '60s']);
     expect(res.code, res.stderr).toBe(0);
     const after = await inventory(cp.adminConfig(), NS);
-    // Cluster-scoped objects too: the CRDs were there before the install, nothing else is new.
-    expect(added(before, after)).toEqual([`Secret core ${NS}/${keySecretName}`]);
+    // Cluster-scoped objects too: the CRDs were there before the install, nothing else is new. The
+    // claim is kept (helm.sh/resource-policy: keep) like the keys: a reinstall keeps the revocations
+    // of the tokens those keys still validate.
+    expect(added(before, after).sort()).toEqual([`PersistentVolumeClaim core ${NS}/${RELEASE}-redis`, `Secret core ${NS}/${keySecretName}`]);
     expect([...before].filter((x) => !after.has(x))).toEqual([]);
   }, STEP_TIMEOUT_MS);
 

@@ -42,6 +42,7 @@ export function fleetSessionsRoute({ config, sessions, limits }: RouteDeps): Rou
       jti: issued.jti,
       session_id: body.session_id,
       agent_id: body.agent_id,
+      sub: issued.sub,
       role: body.role,
       scopes: body.scopes,
     });

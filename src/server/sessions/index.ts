@@ -1,4 +1,4 @@
-import type { RevocationRecord } from '../stores/types.js';
+import type { RevocationPage, RevocationQuery, RevocationRecord } from '../stores/types.js';
 import type { AccessClaims } from '../tokens/verify-access-token.js';
 import type { IssuedAccessToken } from '../tokens/access-token.js';
 import { callerAuthenticator } from './callers.js';
@@ -36,11 +36,11 @@ export interface SessionService {
   /** Revokes every refresh token of one sign-in. */
   revokeFamily(request: { family: string; reason: string | null; revokedBy: string }): Promise<RevokedFamily>;
   /** A service token for an agent. */
-  mintServiceToken(request: ServiceTokenRequest): Promise<IssuedAccessToken>;
+  mintServiceToken(request: ServiceTokenRequest): Promise<IssuedAccessToken & { sub: string }>;
   /** Verifies a bearer token of ours, not revoked, with one of `roles`. */
   authenticate(token: string, roles: readonly string[]): Promise<AccessClaims>;
-  /** The live denylist since `since` (epoch s); `items: null` when `ifVersion` is current. */
-  revocations(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }>;
+  /** One page of the live denylist (see RevocationStore.list); `items: null` when `ifVersion` is current. */
+  revocations(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage>;
 }
 
 export function createSessionService(deps: SessionDeps): SessionService {
@@ -55,6 +55,6 @@ export function createSessionService(deps: SessionDeps): SessionService {
     revokeFamily: revoke.family,
     mintServiceToken: serviceTokenMinter(deps),
     authenticate: callerAuthenticator(deps),
-    revocations: (since, ifVersion) => deps.stores.revocations.list(since, ifVersion),
+    revocations: (query, ifVersion) => deps.stores.revocations.list(query, ifVersion),
   };
 }

@@ -4,6 +4,14 @@ import type { SessionClaims } from '../stores/types.js';
 import { signAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import type { SessionDeps } from './deps.js';
 
+/**
+ * Service identities live in their own namespace: `sub` is `service:` + agent_id. A wallet address
+ * (hex, `0x…`, `mldsa65-…`) never contains `:`, and neither does an e-mail the login accepts, so
+ * whoever holds the fleet secret cannot mint a token whose `sub` is a wallet's or a user's.
+ * The `kind: "service"` claim says the same for APIs that read claims (src/client identityOf).
+ */
+export const SERVICE_SUB_PREFIX = 'service:';
+
 /** Default service-token lifetime when the request names none, in seconds (before the cap). */
 const DEFAULT_TTL_SECONDS = 3600;
 
@@ -22,16 +30,17 @@ export interface ServiceTokenRequest {
  */
 export function serviceTokenMinter({ config, clock, keys, events }: Pick<SessionDeps, 'config' | 'clock' | 'keys' | 'events'>) {
   const { fleetRoles, fleetMaxTtlSeconds, issuer, audience } = config;
-  return async (request: ServiceTokenRequest): Promise<IssuedAccessToken> => {
+  return async (request: ServiceTokenRequest): Promise<IssuedAccessToken & { sub: string }> => {
     if (!fleetRoles.includes(request.role)) {
       throw new AuthError('role_not_allowed', `Service tokens may carry only these roles: ${fleetRoles.join(', ')}.`);
     }
     const ttlSeconds = Math.min(request.ttlSeconds ?? DEFAULT_TTL_SECONDS, fleetMaxTtlSeconds);
-    const claims: SessionClaims & { session_id: string } = { sub: request.agentId, role: request.role, scopes: request.scopes, session_id: request.sessionId };
+    const sub = `${SERVICE_SUB_PREFIX}${request.agentId}`;
+    const claims: SessionClaims & { session_id: string; kind: 'service' } = { sub, kind: 'service', role: request.role, scopes: request.scopes, session_id: request.sessionId };
     const now = epochSeconds(clock);
     const issued = await signAccessToken(keys.keyring, claims, { issuer, audience, ttlSeconds }, now);
     events.emit('tokenIssued', 'service');
     events.emit('sessionStarted', { kind: 'service', id: issued.jti, claims, issuedAt: now, expiresAt: issued.exp });
-    return issued;
+    return { ...issued, sub };
   };
 }
