@@ -39,7 +39,7 @@ for (const store of ['memory', 'redis'] as const) {
       expect(res.status).toBe(200);
       expect(res.json.items).toHaveLength(3);
       const [first, second, third] = res.json.items;
-      expect(first).toMatchObject({ kind: 'service', id: agent.jti, sub: 'newest-agent', role: 'agent' });
+      expect(first).toMatchObject({ kind: 'service', id: agent.jti, sub: 'service:newest-agent', role: 'agent' });
       expect(second).toMatchObject({ kind: 'refresh', id: wallet.refresh_token.split('.')[0], sub: wallet.address, role: 'wallet' });
       expect(second.expires_at - second.issued_at).toBe(7 * 86_400);
       expect(third.kind).toBe('service');
