@@ -41,6 +41,8 @@ export interface ServiceEventMap {
   /** An operator revoked a token or a refresh family (POST /revoke; not repeated for an idempotent retry). */
   revocation: [];
   rateLimited: [limiter: string];
+  /** A request past a slowdown limit's budget was delayed (not refused). */
+  rateDelayed: [limiter: string];
   sessionStarted: [session: StartedSession];
   /** A credential ended before its expiry: revoked by an operator, or its family killed by reuse detection. */
   sessionEnded: [session: { id: string; reason: 'revoked' | 'reused' }];

@@ -20,7 +20,7 @@ import { createRouteLimits } from './rate-limit/route-limits.js';
 import type { RouteDeps } from './routes/index.js';
 import { createJwksHandler } from './routes/jwks.js';
 import { startMetricsServer, type MetricsServer } from './routes/metrics.js';
-import { createSessionService } from './sessions/index.js';
+import { createSessionService, prepareAdminCredential } from './sessions/index.js';
 import { createMemoryStores, createRedisStores, wantsRedis, type Stores } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
 
@@ -79,6 +79,9 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const events = new ServiceEvents();
+  // The decoy hash of the admin login is built while Redis connects and awaited before the service
+  // can take a request (the settings table has already refused a malformed hash).
+  const adminCredentialReady = prepareAdminCredential(config);
 
   let keysDir = config.keysDir;
   if (!keysDir) {
@@ -108,7 +111,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   // Wiring, once: nothing below can refuse the configuration any more (the settings table did).
   const lifecycle = { shuttingDown: false };
   const wallets = createWalletVerifiers(config);
-  const sessions = createSessionService({ config, clock, keys, stores, wallets, events });
+  const sessions = createSessionService({ config, clock, keys, stores, wallets, events, adminCredential: await adminCredentialReady });
   const audit = createMintAudit({ events, store: stores.mints, logger });
   const deps: RouteDeps = {
     config,

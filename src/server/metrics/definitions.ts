@@ -79,6 +79,12 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['limiter'] as const,
       registers,
     }),
+    rateDelayed: new Counter({
+      name: `${METRIC_PREFIX}rate_delayed_total`,
+      help: 'Requests delayed (not refused) by a slowdown limit, by limiter.',
+      labelNames: ['limiter'] as const,
+      registers,
+    }),
     auditFailures: new Counter({
       name: `${METRIC_PREFIX}audit_write_failures_total`,
       help: 'Mint audit writes that failed (best effort: the credential or revocation itself stands), by operation (add, remove).',

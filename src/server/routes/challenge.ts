@@ -2,16 +2,20 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { jsonObjectBody } from '../middleware/json-body.js';
 import { parseBody } from '../parse-body.js';
+import { requestClient } from '../rate-limit/middleware.js';
 import type { RouteDeps } from './deps.js';
 
 const Body = z.object({ address: z.string().min(1).max(4000) });
 
-/** POST /challenge: a fresh 256-bit nonce for an address. Never cancels other outstanding ones. */
-export function challengeRoute({ sessions, limits }: RouteDeps): Router {
+/**
+ * POST /challenge: a fresh 256-bit nonce for an address. Never refused for being one too many
+ * (sessions/sign-in.ts bounds the outstanding ones per address and client, evicting the oldest).
+ */
+export function challengeRoute({ config, sessions, limits }: RouteDeps): Router {
   const router = Router();
   router.post('/challenge', ...jsonObjectBody, ...(limits.challenge ?? []), async (req, res) => {
     const { address } = parseBody(Body, req.body);
-    const issued = await sessions.issueChallenge(address);
+    const issued = await sessions.issueChallenge(address, requestClient(req, config.rateLimitIpv6PrefixLength));
     res.json({ challenge: issued.nonce, ttl: issued.ttl, expires_at: issued.expiresAt });
   });
   return router;

@@ -4,6 +4,7 @@ import type { ServiceEvents } from '../events.js';
 import type { Keyring } from '../keys/index.js';
 import type { Stores } from '../stores/types.js';
 import type { WalletVerifiers } from '../wallets/index.js';
+import type { AdminCredential } from './admin-credential.js';
 
 /** Where the serving keyring is read (the KeyManager); undefined until a key is loaded. */
 export interface KeySource {
@@ -18,9 +19,7 @@ export type SessionSettings = Pick<
   | 'accessTokenExpireMinutes'
   | 'refreshTokenExpireDays'
   | 'challengeTtlSeconds'
-  | 'adminEmail'
-  | 'adminPasswordHash'
-  | 'adminRole'
+  | 'challengeMaxOutstanding'
   | 'fleetSecret'
   | 'fleetRoles'
   | 'fleetMaxTtlSeconds'
@@ -34,4 +33,6 @@ export interface SessionDeps {
   stores: Pick<Stores, 'challenges' | 'refreshTokens' | 'revocations'>;
   wallets: WalletVerifiers;
   events: ServiceEvents;
+  /** The admin login (hash and decoy), prepared at start; undefined when the login is off. */
+  adminCredential?: AdminCredential;
 }

@@ -11,6 +11,7 @@ import { challengeIssuer, walletSignIn, type IssuedChallenge } from './sign-in.j
 import { sessionStarter, type TokenPair } from './token-pair.js';
 
 export type { KeySource, SessionDeps, SessionSettings } from './deps.js';
+export { prepareAdminCredential, type AdminCredential } from './admin-credential.js';
 export type { IssuedChallenge } from './sign-in.js';
 export type { RevokedFamily, RevokeTokenRequest } from './revoke.js';
 export type { ServiceTokenRequest } from './service-tokens.js';
@@ -23,8 +24,8 @@ export { tokenPairBody, type TokenPair, type TokenPairBody } from './token-pair.
  * Metrics and the mint audit follow the events it emits.
  */
 export interface SessionService {
-  /** A fresh challenge for an address (canonicalised here; 400 `invalid_address`). */
-  issueChallenge(address: string): Promise<IssuedChallenge>;
+  /** A fresh challenge for an address (canonicalised here; 400 `invalid_address`), asked by `client`. */
+  issueChallenge(address: string, client: string): Promise<IssuedChallenge>;
   /** Wallet sign-in from the JSON body (its verifier parses it): a new session. */
   signIn(body: Record<string, unknown>): Promise<TokenPair>;
   /** The admin bootstrap login from the JSON body: a new session with the admin role. */

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { constantTimeEqual } from '../../lib/constant-time.js';
-import { hashPassword, parsePasswordHash, verifyPassword } from '../../lib/password.js';
+import { verifyPassword } from '../../lib/password.js';
 import { AuthError, outcomeOf } from '../errors/index.js';
 import type { LoginOutcome } from '../events.js';
 import { parseBody } from '../parse-body.js';
@@ -14,27 +13,23 @@ const LOGIN_OUTCOMES: readonly string[] = ['bad_credentials', 'disabled', 'rate_
 
 /**
  * The admin bootstrap login, off unless both `AUTH_ADMIN_EMAIL` and `AUTH_ADMIN_PASSWORD_HASH`
- * are set (the settings table refuses a hash it cannot verify). The body is parsed here, after the
- * enabled check, so that a disabled login answers 403 whatever the body and every attempt counts
- * in `logins_total`. A wrong e-mail costs the same scrypt run as a wrong password (against a decoy
- * hash) and gets the identical answer, so neither timing nor body tells which one was wrong.
+ * are set (the credential, with its decoy hash, is prepared at start: admin-credential.ts). The
+ * body is parsed here, after the enabled check, so that a disabled login answers 403 whatever the
+ * body and every attempt counts in `logins_total`. A wrong e-mail costs the same scrypt run as a
+ * wrong password (against the decoy) and gets the identical answer, so neither timing nor body
+ * tells which one was wrong.
  */
-export function adminLogin(deps: Pick<SessionDeps, 'config' | 'events'>, start: (claims: SessionClaims) => Promise<TokenPair>) {
-  const { adminEmail, adminPasswordHash, adminRole } = deps.config;
-  const { events } = deps;
-  const enabled = Boolean(adminEmail && adminPasswordHash);
-  // Same parameters as the real hash, so a wrong e-mail takes as long as a wrong password.
-  let decoy: Promise<string> | undefined;
-  const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex'), parsePasswordHash(adminPasswordHash!)));
-
+export function adminLogin(deps: Pick<SessionDeps, 'adminCredential' | 'events'>, start: (claims: SessionClaims) => Promise<TokenPair>) {
+  const { adminCredential: admin, events } = deps;
   return async (body: unknown): Promise<TokenPair> => {
     try {
-      if (!enabled) throw new AuthError('password_login_disabled');
+      if (!admin) throw new AuthError('password_login_disabled');
       const { email, password } = parseBody(Credentials, body);
-      const emailMatches = constantTimeEqual(email.trim().toLowerCase(), adminEmail!.toLowerCase());
-      const passwordMatches = await verifyPassword(password, emailMatches ? adminPasswordHash! : await decoyHash());
+      const emailMatches = constantTimeEqual(email.trim().toLowerCase(), admin.email.toLowerCase());
+      // A wrong e-mail runs the same scrypt against the decoy (same parameters), so it takes as long.
+      const passwordMatches = await verifyPassword(password, emailMatches ? admin.passwordHash : admin.decoyHash);
       if (!(emailMatches && passwordMatches)) throw new AuthError('invalid_credentials');
-      const pair = await start({ sub: adminEmail!, role: adminRole });
+      const pair = await start({ sub: admin.email, role: admin.role });
       events.emit('login', 'success');
       return pair;
     } catch (err) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { epochSeconds } from '../clock.js';
 import { AuthError, outcomeOf } from '../errors/index.js';
 import type { SignInOutcome } from '../events.js';
@@ -16,14 +16,21 @@ export interface IssuedChallenge {
   expiresAt: number;
 }
 
-/** A fresh 256-bit nonce for an address. Never cancels other outstanding ones. */
+/**
+ * A fresh 256-bit nonce for an address. Never refused for being one too many: one client holds at
+ * most `challengeMaxOutstanding` challenges per address and a new one evicts its oldest, so a
+ * flood for a victim's address from other clients evicts only the flooder's own.
+ * `client` identifies who asked (the route's client key: IP, or IPv6 network).
+ */
 export function challengeIssuer({ config, clock, stores, events }: Pick<SessionDeps, 'config' | 'clock' | 'stores' | 'events'>) {
-  const ttl = config.challengeTtlSeconds;
-  return async (rawAddress: string): Promise<IssuedChallenge> => {
+  const { challengeTtlSeconds: ttl, challengeMaxOutstanding: max } = config;
+  return async (rawAddress: string, client: string): Promise<IssuedChallenge> => {
     const address = canonicalAddress(rawAddress);
     const issuedAt = epochSeconds(clock);
     const nonce = randomBytes(32).toString('hex');
-    await stores.challenges.put({ nonce, address, issuedAt, expiresAt: issuedAt + ttl }, ttl);
+    // Hashed: neither the address nor the client's IP appears in a Redis key.
+    const bucket = createHash('sha256').update(`${address}\n${client}`).digest('base64url').slice(0, 32);
+    await stores.challenges.put({ nonce, address, issuedAt, expiresAt: issuedAt + ttl }, ttl, { bucket, max });
     events.emit('challengeIssued');
     return { nonce, ttl, expiresAt: issuedAt + ttl };
   };
