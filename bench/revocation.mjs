@@ -68,7 +68,10 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   // 1. One full paged read, alone: the longest command, and how long the read took.
   await slowlogReset(admin);
   const t = performance.now();
-  const read = await fullRead(endpoint, bearer);
+  const read = await fullRead(endpoint, bearer).catch(async (err) => {
+    log(`  full read failed: ${err.message}; slowest commands: ${JSON.stringify((await admin.slowlog('GET', 5)).map((e) => [e[2], String(e[3].slice(0, 4).join(' ')).slice(0, 120)]))}`);
+    throw err;
+  });
   out.fullReadMs = performance.now() - t;
   out.fullReadItems = read.items;
   out.fullReadPages = read.pages;
