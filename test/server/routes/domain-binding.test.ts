@@ -186,6 +186,14 @@ for (const store of ['memory', 'redis'] as const) {
       expect(['bad_signature', 'address_mismatch']).toContain(res.json.error);
     });
 
+    it('an address line that is not a 32-byte base58 key is 400 invalid_siwe_message', async () => {
+      const w = solanaWallet();
+      const nonce = await challenge(w.challengeAddress);
+      for (const address of ['z'.repeat(1000), encodeBase58(new Uint8Array(33).fill(7)), '0OIl', w.challengeAddress]) {
+        expect(await signInWith(w, caip122({ chainName: 'Solana', address, nonce }))).toMatchObject({ status: 400, json: { error: 'invalid_siwe_message' } });
+      }
+    });
+
     it('a message whose address is not the key is 401 address_mismatch', async () => {
       const w = solanaWallet();
       const victim = solanaWallet();
