@@ -201,6 +201,18 @@ for (const store of ['memory', 'redis'] as const) {
       expect(await signInWith(w, message)).toMatchObject({ status: 401, json: { error: 'address_mismatch' } });
     });
 
+    it.each(WALLETS)('%s: an over-limit message (33 resources, a broken header) is 400 siwe_message_too_large before parsing, and spends nothing', async (_name, make) => {
+      const w = make();
+      const nonce = await challenge(w.challengeAddress);
+      const resources = Array.from({ length: 33 }, (_, i) => `https://app.example.test/r/${i}`);
+      const over = `garbage header\n${caip122({ chainName: w.chainName, address: w.messageAddress, nonce, resources })}`;
+      const res = await signInWith(w, over);
+      expect(res).toMatchObject({ status: 400, json: { error: 'siwe_message_too_large' } });
+      expect(res.json.detail).toMatch(/more than 32 resources/);
+      const ok = caip122({ chainName: w.chainName, address: w.messageAddress, nonce, resources: resources.slice(0, 32) });
+      expect((await signInWith(w, ok)).status).toBe(200);
+    });
+
     it('the bare challenge is still accepted while AUTH_REQUIRE_DOMAIN_BINDING is off', async () => {
       const w = solanaWallet();
       const nonce = await challenge(w.challengeAddress);
