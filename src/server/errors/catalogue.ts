@@ -37,6 +37,8 @@ export const ERRORS = {
   invalid_siwe_nonce: { status: 400, detail: "The EIP-4361 message's Nonce is not a challenge this service issues.", outcome: 'invalid_request' },
   siwe_message_too_large: { status: 400, detail: 'The EIP-4361 message is too large.', outcome: 'invalid_request' },
   siwe_disabled: { status: 400, detail: 'EIP-4361 sign-in is disabled (no AUTH_SIWE_DOMAINS).', outcome: 'invalid_request' },
+  siwe_namespace_mismatch: { status: 400, detail: "The sign-in message is for another chain's account than the algorithm signs for.", outcome: 'invalid_request' },
+  domain_binding_required: { status: 400, detail: 'This server requires a domain-bound sign-in (AUTH_REQUIRE_DOMAIN_BINDING): sign a message, not the bare challenge.', outcome: 'invalid_request' },
   // --- 401: a credential or proof was presented and is not acceptable ------------------------------
   invalid_challenge: { status: 401, detail: 'The challenge is unknown, expired or already used; request a new one.', outcome: 'bad_challenge' },
   address_mismatch: { status: 401, detail: 'The key or signer is not the claimed address, or the challenge was issued for another address.', outcome: 'address_mismatch' },
