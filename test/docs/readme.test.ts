@@ -63,3 +63,21 @@ describe('README: the page a newcomer reads', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('CHANGELOG', () => {
+  const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
+  const versions = [...changelog.matchAll(/^## \[([^\]]+)\]/gm)].map((m) => m[1]!);
+
+  it('opens with Unreleased (with upgrade notes), then released versions newest first, the newest being package.json\'s', () => {
+    expect(versions[0]).toBe('Unreleased');
+    const unreleased = changelog.slice(changelog.indexOf('## [Unreleased]'), changelog.indexOf(`## [${versions[1]}]`));
+    expect(unreleased).toMatch(/^### Upgrade notes/m);
+    const released = versions.slice(1);
+    expect(released.length).toBeGreaterThan(0);
+    for (const v of released) expect(v).toMatch(/^\d+\.\d+\.\d+$/);
+    const sorted = [...released].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+    expect(released).toEqual(sorted);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(released[0]).toBe(pkg.version);
+  });
+});
