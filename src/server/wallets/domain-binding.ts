@@ -42,6 +42,9 @@ export const NAMESPACES: Readonly<Record<string, Namespace>> = Object.freeze({
     id: 'solana',
     chainName: 'Solana',
     address(line) {
+      // base58 decoding is quadratic in the length: refuse anything longer than 32 bytes can be
+      // (44 characters) before decoding, so a 1024-character address line costs nothing.
+      if (line.length > 44) throw invalidAddress('a Solana address (base58 of a 32-byte key)');
       let key: Uint8Array;
       try {
         key = base58.decode(line);

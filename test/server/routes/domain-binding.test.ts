@@ -186,11 +186,31 @@ for (const store of ['memory', 'redis'] as const) {
       expect(['bad_signature', 'address_mismatch']).toContain(res.json.error);
     });
 
+    it('an address line that is not a 32-byte base58 key is 400 invalid_siwe_message', async () => {
+      const w = solanaWallet();
+      const nonce = await challenge(w.challengeAddress);
+      for (const address of ['z'.repeat(1000), encodeBase58(new Uint8Array(33).fill(7)), '0OIl', w.challengeAddress]) {
+        expect(await signInWith(w, caip122({ chainName: 'Solana', address, nonce }))).toMatchObject({ status: 400, json: { error: 'invalid_siwe_message' } });
+      }
+    });
+
     it('a message whose address is not the key is 401 address_mismatch', async () => {
       const w = solanaWallet();
       const victim = solanaWallet();
       const message = caip122({ chainName: 'Solana', address: victim.messageAddress, nonce: await challenge(victim.challengeAddress) });
       expect(await signInWith(w, message)).toMatchObject({ status: 401, json: { error: 'address_mismatch' } });
+    });
+
+    it.each(WALLETS)('%s: an over-limit message (33 resources, a broken header) is 400 siwe_message_too_large before parsing, and spends nothing', async (_name, make) => {
+      const w = make();
+      const nonce = await challenge(w.challengeAddress);
+      const resources = Array.from({ length: 33 }, (_, i) => `https://app.example.test/r/${i}`);
+      const over = `garbage header\n${caip122({ chainName: w.chainName, address: w.messageAddress, nonce, resources })}`;
+      const res = await signInWith(w, over);
+      expect(res).toMatchObject({ status: 400, json: { error: 'siwe_message_too_large' } });
+      expect(res.json.detail).toMatch(/more than 32 resources/);
+      const ok = caip122({ chainName: w.chainName, address: w.messageAddress, nonce, resources: resources.slice(0, 32) });
+      expect((await signInWith(w, ok)).status).toBe(200);
     });
 
     it('the bare challenge is still accepted while AUTH_REQUIRE_DOMAIN_BINDING is off', async () => {
