@@ -141,6 +141,16 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
         expect(await mints.list(2)).toEqual([records[2], records[1]]);
       });
 
+      it('writes a batch: adds in order, then removes (an id added and removed in one batch is gone)', async () => {
+        const { mints } = await fresh();
+        const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b' }), mint({ sub: 'c' })];
+        await mints.add(a);
+        await mints.write({ add: [b, c], remove: [a.id, c.id] });
+        expect(await mints.list(10)).toEqual([b]);
+        await mints.write({ add: [], remove: [] });
+        expect(await mints.list(10)).toEqual([b]);
+      });
+
       it('forgets removed and expired records', async () => {
         const { mints, clock, passTime } = await fresh();
         const [keep, gone, short] = [mint(), mint(), mint({ expiresAt: now() + 1 })];

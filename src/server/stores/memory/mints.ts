@@ -20,6 +20,11 @@ export class MemoryMintStore implements MintStore {
     while (this.#records.size > this.#max) this.#records.delete(this.#records.keys().next().value!);
   }
 
+  async write(batch: { add: MintRecord[]; remove: string[] }): Promise<void> {
+    for (const record of batch.add) await this.add(record);
+    for (const id of batch.remove) await this.remove(id);
+  }
+
   async list(limit: number): Promise<MintRecord[]> {
     this.#prune();
     // Reversed insertion order first, so mints of the same second list newest first too.

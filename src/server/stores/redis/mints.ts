@@ -1,7 +1,7 @@
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import type { MintRecord, MintStore } from '../types.js';
-import { execOrThrow, redisCall } from './call.js';
+import { redisCall } from './call.js';
 import { redisScript } from './script.js';
 
 /**
@@ -18,15 +18,24 @@ end
 `;
 
 /**
- * KEYS[4]: a counter. ARGV[2] id, [3] JSON, [4] expiresAt, [5] cap. The issue order is the counter's
- * next value, so mints of the same millisecond (or from two replicas) keep a strict order.
- * The oldest mints leave beyond the cap.
+ * One batch of the audit: KEYS[4] a counter. ARGV[2] cap, [3] the number of adds, then per add
+ * id, JSON, expiresAt; then the ids to remove. The issue order is the counter's next value, so mints
+ * of the same millisecond (or from two replicas) keep a strict order; the oldest leave beyond the cap.
  */
-const ADD = `${PRUNE}
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[2])
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
+const WRITE = `${PRUNE}
+local adds = tonumber(ARGV[3])
+for i = 0, adds - 1 do
+  local id, json, exp = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
+  redis.call('HSET', KEYS[1], id, json)
+  redis.call('ZADD', KEYS[2], exp, id)
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
+end
+for i = 4 + adds * 3, #ARGV do
+  redis.call('HDEL', KEYS[1], ARGV[i])
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
+end
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[2])
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[3], 0, over - 1)
   redis.call('HDEL', KEYS[1], unpack(old))
@@ -48,31 +57,36 @@ return out
 
 /**
  * The mint audit in Redis: a hash of records indexed by two sorted sets (expiry, for pruning;
- * issue order, for newest-first and the cap) and an order counter. All keys share the `{mn}` hash tag.
+ * issue order, for newest-first and the cap) and an order counter. All keys share the `{mn}` hash
+ * tag (one Cluster slot: the order and the cap need one place); the audit module batches its
+ * writes (audit/mint-audit.ts), so that slot sees one script call per batch, not one per sign-in.
  */
 export class RedisMintStore implements MintStore {
-  readonly #redis: RedisClient;
   readonly #clock: Clock;
   readonly #keys: [string, string, string];
   readonly #seq: string;
   readonly #cap: number;
-  readonly #add: ReturnType<typeof redisScript>;
+  readonly #write: ReturnType<typeof redisScript>;
   readonly #list: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number; clock?: Clock } = {}) {
-    this.#redis = redis;
     this.#clock = options.clock ?? systemClock;
     const base = `${keyPrefix}mn:{mn}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`];
     this.#seq = `${base}seq`;
     this.#cap = options.maxEntries ?? 10_000;
-    this.#add = redisScript(redis, ADD, 4);
+    this.#write = redisScript(redis, WRITE, 4);
     this.#list = redisScript(redis, LIST, 3);
   }
 
   async add(record: MintRecord): Promise<void> {
-    const json = JSON.stringify(record);
-    await redisCall(() => this.#add(...this.#keys, this.#seq, epochSeconds(this.#clock), record.id, json, record.expiresAt, this.#cap));
+    await this.write({ add: [record], remove: [] });
+  }
+
+  async write(batch: { add: MintRecord[]; remove: string[] }): Promise<void> {
+    if (batch.add.length === 0 && batch.remove.length === 0) return;
+    const adds = batch.add.flatMap((r) => [r.id, JSON.stringify(r), r.expiresAt]);
+    await redisCall(() => this.#write(...this.#keys, this.#seq, epochSeconds(this.#clock), this.#cap, batch.add.length, ...adds, ...batch.remove));
   }
 
   async list(limit: number): Promise<MintRecord[]> {
@@ -82,16 +96,6 @@ export class RedisMintStore implements MintStore {
   }
 
   async remove(id: string): Promise<void> {
-    const [data, exp, issued] = this.#keys;
-    await redisCall(() =>
-      this.#redis
-        .multi()
-        .hdel(data, id)
-        .zrem(exp, id)
-        .zrem(issued, id)
-        .exec()
-        .then(execOrThrow),
-    );
+    await this.write({ add: [], remove: [id] });
   }
 }
-
