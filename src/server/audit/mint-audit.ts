@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { ServiceEventMap, ServiceEvents } from '../events.js';
-import type { MintRecord, MintStore } from '../stores/types.js';
+import type { MintPage, MintQuery, MintRecord, MintStore } from '../stores/types.js';
 
 export interface MintAudit {
-  /** Still-valid long-lived credentials, newest first (after this replica's pending writes land). */
-  list(limit: number): Promise<MintRecord[]>;
+  /** Still-valid long-lived credentials, newest first, one page (after this replica's pending writes land). */
+  list(query: MintQuery): Promise<MintPage>;
   /** Writes what is buffered now, and waits for every write in flight. */
   flush(): Promise<void>;
   /** Stops following the events (on close); call `flush()` after it so nothing buffered is lost. */
@@ -94,9 +94,9 @@ export function createMintAudit(options: MintAuditOptions): MintAudit {
     await Promise.all([...inFlight]);
   };
   return {
-    async list(limit) {
+    async list(query) {
       await flush();
-      return store.list(limit);
+      return store.list(query);
     },
     flush,
     detach() {

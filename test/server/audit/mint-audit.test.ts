@@ -15,7 +15,7 @@ import { FakeClock } from '../../helpers/fake-clock.js';
 const failing: MintStore = {
   add: () => Promise.reject(new Error('audit store down')),
   write: () => Promise.reject(new Error('audit store down')),
-  list: async () => [],
+  list: async () => ({ items: [] }),
   remove: () => Promise.reject(new Error('audit store down')),
 };
 
@@ -40,11 +40,11 @@ describe('mint audit', () => {
   it('records sessionStarted and forgets sessionEnded, dated by the clock', async () => {
     const { events, stores, audit, clock } = setup(createMemoryStores().mints);
     const issuedAt = clock.seconds();
-    events.emit('sessionStarted', { kind: 'refresh', id: 'fam-1', claims: { sub: 'w', role: 'wallet' }, issuedAt, expiresAt: issuedAt + 60 });
+    events.emit('sessionStarted', { kind: 'wallet', id: 'fam-1', claims: { sub: 'w', role: 'wallet' }, issuedAt, expiresAt: issuedAt + 60 });
     events.emit('sessionStarted', { kind: 'service', id: 'jti-1', claims: { sub: 'a', role: 'agent', scopes: ['x'] }, issuedAt, expiresAt: issuedAt + 60 });
-    expect((await audit.list(10)).map((m) => m.id)).toEqual(['jti-1', 'fam-1']);
+    expect((await audit.list({ limit: 10 })).items.map((m) => m.id)).toEqual(['jti-1', 'fam-1']);
     events.emit('sessionEnded', { id: 'fam-1', reason: 'revoked' });
-    expect((await audit.list(10)).map((m) => m.id)).toEqual(['jti-1']);
+    expect((await audit.list({ limit: 10 })).items.map((m) => m.id)).toEqual(['jti-1']);
     void stores;
   });
 
@@ -64,7 +64,7 @@ describe('mint audit', () => {
     const counting: MintStore = {
       add: (r) => memory.add(r),
       remove: (id) => memory.remove(id),
-      list: (n) => memory.list(n),
+      list: (q) => memory.list(q),
       write: (batch) => {
         writes.push({ add: batch.add.length, remove: batch.remove.length });
         return memory.write(batch);
@@ -72,10 +72,10 @@ describe('mint audit', () => {
     };
     const { events, audit, clock } = setup(counting);
     const t = clock.seconds();
-    for (let i = 0; i < 10; i++) events.emit('sessionStarted', { kind: 'refresh', id: `f-${i}`, claims: { sub: 'w', role: 'wallet' }, issuedAt: t, expiresAt: t + 60 });
+    for (let i = 0; i < 10; i++) events.emit('sessionStarted', { kind: 'wallet', id: `f-${i}`, claims: { sub: 'w', role: 'wallet' }, issuedAt: t, expiresAt: t + 60 });
     events.emit('sessionEnded', { id: 'f-3', reason: 'revoked' });
     expect(writes).toEqual([]); // nothing written yet: the batch waits up to batchMs
-    const listed = await audit.list(100); // flushes this replica's batch first
+    const listed = (await audit.list({ limit: 100 })).items; // flushes this replica's batch first
     expect(writes).toEqual([{ add: 10, remove: 1 }]);
     expect(listed.map((m) => m.id)).toEqual(['f-9', 'f-8', 'f-7', 'f-6', 'f-5', 'f-4', 'f-2', 'f-1', 'f-0']);
     // Without a read, the batch goes out by itself within batchMs.
@@ -86,7 +86,7 @@ describe('mint audit', () => {
 
   it('counts a failed add without failing the mint', async () => {
     const { events, audit, failures, clock } = setup(failing);
-    events.emit('sessionStarted', { kind: 'refresh', id: 'fam-2', claims: { sub: 'w', role: 'wallet' }, issuedAt: clock.seconds(), expiresAt: clock.seconds() + 60 });
+    events.emit('sessionStarted', { kind: 'wallet', id: 'fam-2', claims: { sub: 'w', role: 'wallet' }, issuedAt: clock.seconds(), expiresAt: clock.seconds() + 60 });
     await audit.flush();
     expect(await failures('add')).toBe(1);
   });
