@@ -26,6 +26,8 @@ export interface ServiceEventMap {
   login: [outcome: LoginOutcome];
   revocation: [];
   rateLimited: [limiter: string];
+  /** The service port refused a connection: the connection cap was reached. */
+  connectionDropped: [];
   /** A request past a slowdown limit's budget was delayed (not refused). */
   rateDelayed: [limiter: string];
   /** A long-lived credential was minted (refresh family or service token), for the mint audit. */
