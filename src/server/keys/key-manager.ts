@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
@@ -11,6 +12,8 @@ export interface KeyManagerOptions {
   recheckIntervalMs: number;
   /** Reads the directory (name -> PEM); tests inject failures. Default readKeyDirectory. */
   read?: (dir: string) => Promise<Map<string, string>>;
+  /** Clock in epoch ms: the keyring's `loadedAt`. @default the system clock */
+  now?: () => number;
 }
 
 /** Errors that say the process (EMFILE) or the system (ENFILE) ran out of file descriptors. */
@@ -46,12 +49,14 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
   #debounce: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   readonly #intervalMs: number;
+  readonly #now: () => number;
 
   constructor(options: KeyManagerOptions) {
     super();
     this.dir = options.dir;
     this.#intervalMs = options.recheckIntervalMs;
     this.#read = options.read ?? readKeyDirectory;
+    this.#now = options.now ?? systemClock.now;
   }
 
   /** The serving keyring, or undefined while no key has ever loaded. */
@@ -113,7 +118,7 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
     const digest = hash.digest('hex');
     if (digest === this.#lastDigest) return;
     try {
-      const keyring = await buildKeyring(files);
+      const keyring = await buildKeyring(files, this.#now());
       const previous = this.#keyring;
       this.#keyring = keyring;
       this.#lastDigest = digest;

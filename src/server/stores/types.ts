@@ -2,7 +2,7 @@
  * Store interfaces. Every implementation (memory, Redis) passes the one conformance suite in
  * test/server/stores/conformance.ts. Contracts stated here are what the suite checks.
  *
- * Failure contract: an implementation that cannot reach its backend throws StoreUnavailableError
+ * Failure contract: an implementation that cannot reach its backend throws AuthError `store_unavailable`
  * (rendered as 503) within the configured command timeout; it never hangs and never returns a
  * wrong answer instead.
  */
@@ -79,7 +79,9 @@ export type RotateResult =
   | { outcome: 'rotated'; claims: SessionClaims }
   /** The token was already spent: the whole family has now been revoked. */
   | { outcome: 'reused' }
-  /** Unknown, expired, or its family was revoked. */
+  /** The family lived out its lifetime (remembered a day past it; after that it is `invalid`). */
+  | { outcome: 'expired' }
+  /** Unknown, or its family was revoked. */
   | { outcome: 'invalid' };
 
 /**

@@ -19,7 +19,7 @@ describe.skipIf(noRedis())('a challenge flood for a victim\'s address (Redis, de
   const limited: string[] = [];
   beforeAll(async () => {
     svc = await startService({ ...slowMachine, trustProxy: 1 }, 'redis');
-    svc.service.context.events.on('rateLimited', (name) => limited.push(name));
+    svc.service.events.on('rateLimited', (name) => limited.push(name));
   });
   afterAll(() => svc.close());
 
@@ -67,8 +67,8 @@ describe.skipIf(noRedis())('wrong passwords for the admin\'s e-mail (Redis, defa
   beforeAll(async () => {
     // The slowdown's cap lowered from 5 s so that the test stays short; its budget (5) is the default.
     svc = await startService({ ...(await adminSettings()), ...slowMachine, trustProxy: 1, loginSlowdownMaxMs: 1000 }, 'redis');
-    svc.service.context.events.on('rateLimited', (name) => limited.push(name));
-    svc.service.context.events.on('rateDelayed', (name) => delayed.push(name));
+    svc.service.events.on('rateLimited', (name) => limited.push(name));
+    svc.service.events.on('rateDelayed', (name) => delayed.push(name));
   });
   afterAll(() => svc.close());
 

@@ -1,30 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../../../src/server/stores/types.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
-/** Makes a fresh, empty set of stores (a unique key prefix for Redis). */
-export type StoresFactory = () => Promise<Stores>;
+/** Fresh, empty stores on `clock` (a unique key prefix for Redis). */
+export interface TestStores extends Stores {
+  /**
+   * Lets `ms` pass for the stores: the clock moves, and a backend with its own timers (Redis key
+   * TTLs) is polled, with a bound, until what was due in that time has expired. Never a fixed sleep.
+   */
+  passTime(ms: number): Promise<void>;
+}
+export type StoresFactory = (clock: FakeClock) => Promise<TestStores>;
 
 const nonce = () => randomBytes(32).toString('hex');
-const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Returns a maker of fresh stores for each test, closing them after it (call inside a describe). */
-export function freshStores(factory: StoresFactory): () => Promise<Stores> {
+/** Returns a maker of fresh stores (and their clock) for each test, closing them after it (call inside a describe). */
+export function freshStores(factory: StoresFactory): () => Promise<TestStores & { clock: FakeClock }> {
   const opened: Stores[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
   return async () => {
-    const s = await factory();
+    const clock = new FakeClock();
+    const s = await factory(clock);
     opened.push(s);
-    return s;
+    return Object.assign(s, { clock });
   };
 }
 
 /**
  * The one behaviour suite every store backend passes (memory, Redis). Each test gets fresh stores
- * and checks only behaviour. TTL tests use real (short) time because Redis expiry cannot be faked.
+ * on a fake clock and checks only behaviour; time passes through `passTime`.
  */
 export function runStoreConformance(name: string, factory: StoresFactory): void {
   describe(`${name} store conformance`, () => {
@@ -32,7 +39,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
 
     describe('challenges', () => {
       it('returns a stored challenge once, then null', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
         const rec = { nonce: nonce(), address: 'ab'.repeat(32), issuedAt: now(), expiresAt: now() + 60 };
         await challenges.put(rec, 60);
         expect(await challenges.consume(rec.nonce)).toEqual(rec);
@@ -45,7 +53,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('keeps several challenges for one address; one never cancels another', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
         const address = 'cd'.repeat(32);
         const a = { nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 };
         const b = { nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 };
@@ -57,15 +66,17 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('expires a challenge after its TTL', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock, passTime } = await fresh();
+        const now = () => clock.seconds();
         const rec = { nonce: nonce(), address: 'ef'.repeat(32), issuedAt: now(), expiresAt: now() + 1 };
         await challenges.put(rec, 1);
-        await sleep(1100);
+        await passTime(1100);
         expect(await challenges.consume(rec.nonce)).toBeNull();
       });
 
       it('bounds the outstanding challenges of a bucket: a new one evicts the oldest, never refused', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
         const address = '02'.repeat(32);
         const bound = { bucket: `b-${nonce().slice(0, 16)}`, max: 3 };
         const recs = Array.from({ length: 5 }, () => ({ nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 }));
@@ -83,7 +94,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('counts spent challenges of a bucket too: the newest `max` issued stay consumable', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
         const address = '03'.repeat(32);
         const bound = { bucket: `b-${nonce().slice(0, 16)}`, max: 2 };
         const [a, b, c] = Array.from({ length: 3 }, () => ({ nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 }));
@@ -96,7 +108,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('gives a nonce to exactly one of many concurrent consumers', async () => {
-        const { challenges } = await fresh();
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
         const rec = { nonce: nonce(), address: '01'.repeat(32), issuedAt: now(), expiresAt: now() + 60 };
         await challenges.put(rec, 60);
         const results = await Promise.all(Array.from({ length: 25 }, () => challenges.consume(rec.nonce)));
@@ -147,13 +160,13 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
         expect(await refreshTokens.rotate(f, t1, t2, 60)).toEqual({ outcome: 'invalid' });
       });
 
-      it('expires tokens after their TTL', async () => {
-        const { refreshTokens } = await fresh();
+      it('expires tokens after their TTL (outcome `expired`: the family remembers its expiry)', async () => {
+        const { refreshTokens, passTime } = await fresh();
         const f = fam();
         const [t1, t2] = [h(), h()];
         await refreshTokens.create(f, t1, claims, 1);
-        await sleep(1100);
-        expect(await refreshTokens.rotate(f, t1, t2, 60)).toEqual({ outcome: 'invalid' });
+        await passTime(1100);
+        expect(await refreshTokens.rotate(f, t1, t2, 60)).toEqual({ outcome: 'expired' });
       });
 
       it('lets exactly one of many concurrent rotations of one token win', async () => {

@@ -1,14 +1,15 @@
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { MintRecord, MintStore } from '../types.js';
 
 /** Per-process mint audit for the embedded default: same semantics as the Redis store. */
 export class MemoryMintStore implements MintStore {
   readonly #records = new Map<string, MintRecord>();
   readonly #max: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+  constructor(options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#max = options.maxEntries ?? 10_000;
-    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#clock = options.clock ?? systemClock;
   }
 
   async add(record: MintRecord): Promise<void> {
@@ -34,7 +35,7 @@ export class MemoryMintStore implements MintStore {
   }
 
   #prune(): void {
-    const now = this.#now();
+    const now = epochSeconds(this.#clock);
     for (const [id, r] of this.#records) if (r.expiresAt <= now) this.#records.delete(id);
   }
 }

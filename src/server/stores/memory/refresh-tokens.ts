@@ -1,5 +1,6 @@
+import { systemClock, type Clock } from '../../clock.js';
 import type { RefreshTokenStore, RotateResult, SessionClaims } from '../types.js';
-import { BoundedExpiringMap } from './bounded-map.js';
+import { expiringCache } from './expiring-cache.js';
 
 interface TokenRecord {
   familyId: string;
@@ -9,21 +10,31 @@ interface TokenRecord {
 
 /** Per-process refresh tokens for the embedded default. Same semantics as the Redis store. */
 export class MemoryRefreshTokenStore implements RefreshTokenStore {
-  readonly #tokens: BoundedExpiringMap<TokenRecord>;
-  readonly #families: BoundedExpiringMap<true>;
+  readonly #tokens;
+  /** Family id -> its expiry (epoch ms), kept `EXPIRED_FAMILY_MEMORY_MS` past it to tell `expired` from `invalid`. */
+  readonly #families;
+  readonly #clock: Clock;
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
-    this.#tokens = new BoundedExpiringMap(options.maxEntries ?? 100_000, options.now);
-    this.#families = new BoundedExpiringMap(options.maxEntries ?? 100_000, options.now);
+  constructor(options: { maxEntries?: number; clock?: Clock } = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#tokens = expiringCache<TokenRecord>(options.maxEntries ?? 100_000, this.#clock);
+    this.#families = expiringCache<number>(options.maxEntries ?? 100_000, this.#clock);
+  }
+
+  #liveFamily(familyId: string, ttlSeconds: number): void {
+    const ttlMs = ttlSeconds * 1000;
+    this.#families.set(familyId, this.#clock.now() + ttlMs, { ttl: ttlMs + EXPIRED_FAMILY_MEMORY_MS });
   }
 
   async create(familyId: string, tokenHash: string, claims: SessionClaims, ttlSeconds: number): Promise<void> {
-    this.#families.set(familyId, true, ttlSeconds * 1000);
-    this.#tokens.set(`${familyId}:${tokenHash}`, { familyId, claims, spent: false }, ttlSeconds * 1000);
+    this.#liveFamily(familyId, ttlSeconds);
+    this.#tokens.set(`${familyId}:${tokenHash}`, { familyId, claims, spent: false }, { ttl: ttlSeconds * 1000 });
   }
 
   async rotate(familyId: string, oldHash: string, newHash: string, ttlSeconds: number): Promise<RotateResult> {
-    if (!this.#families.get(familyId)) return { outcome: 'invalid' };
+    const familyExpiry = this.#families.get(familyId);
+    if (familyExpiry === undefined) return { outcome: 'invalid' };
+    if (familyExpiry <= this.#clock.now()) return { outcome: 'expired' };
     const record = this.#tokens.get(`${familyId}:${oldHash}`);
     if (!record) return { outcome: 'invalid' };
     if (record.spent) {
@@ -31,8 +42,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
       return { outcome: 'reused' };
     }
     record.spent = true;
-    this.#families.set(familyId, true, ttlSeconds * 1000);
-    this.#tokens.set(`${familyId}:${newHash}`, { familyId, claims: record.claims, spent: false }, ttlSeconds * 1000);
+    this.#liveFamily(familyId, ttlSeconds);
+    this.#tokens.set(`${familyId}:${newHash}`, { familyId, claims: record.claims, spent: false }, { ttl: ttlSeconds * 1000 });
     return { outcome: 'rotated', claims: record.claims };
   }
 
@@ -40,3 +51,6 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     this.#families.delete(familyId);
   }
 }
+
+/** How long a family is remembered after it expired, so that a late presentation counts as `expired`. */
+export const EXPIRED_FAMILY_MEMORY_MS = 86_400_000;

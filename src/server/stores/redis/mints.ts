@@ -1,6 +1,7 @@
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import type { MintRecord, MintStore } from '../types.js';
-import { redisCall } from './call.js';
+import { execOrThrow, redisCall } from './call.js';
 import { redisScript } from './script.js';
 
 /**
@@ -51,14 +52,16 @@ return out
  */
 export class RedisMintStore implements MintStore {
   readonly #redis: RedisClient;
+  readonly #clock: Clock;
   readonly #keys: [string, string, string];
   readonly #seq: string;
   readonly #cap: number;
   readonly #add: ReturnType<typeof redisScript>;
   readonly #list: ReturnType<typeof redisScript>;
 
-  constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number } = {}) {
+  constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#redis = redis;
+    this.#clock = options.clock ?? systemClock;
     const base = `${keyPrefix}mn:{mn}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`];
     this.#seq = `${base}seq`;
@@ -69,12 +72,12 @@ export class RedisMintStore implements MintStore {
 
   async add(record: MintRecord): Promise<void> {
     const json = JSON.stringify(record);
-    await redisCall(() => this.#add(...this.#keys, this.#seq, now(), record.id, json, record.expiresAt, this.#cap));
+    await redisCall(() => this.#add(...this.#keys, this.#seq, epochSeconds(this.#clock), record.id, json, record.expiresAt, this.#cap));
   }
 
   async list(limit: number): Promise<MintRecord[]> {
     if (limit <= 0) return [];
-    const rows = (await redisCall(() => this.#list(...this.#keys, now(), limit))) as string[];
+    const rows = (await redisCall(() => this.#list(...this.#keys, epochSeconds(this.#clock), limit))) as string[];
     return rows.map((r) => JSON.parse(r) as MintRecord);
   }
 
@@ -87,12 +90,8 @@ export class RedisMintStore implements MintStore {
         .zrem(exp, id)
         .zrem(issued, id)
         .exec()
-        .then((results) => {
-          if (!results) throw new Error('transaction aborted');
-          for (const [err] of results) if (err) throw err;
-        }),
+        .then(execOrThrow),
     );
   }
 }
 
-const now = () => Math.floor(Date.now() / 1000);
