@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { SessionClaims } from './stores/types.js';
+import type { MintKind, SessionClaims } from './stores/types.js';
 
 /**
  * Domain events the routes emit. Metrics, logs and the mint audit subscribe here instead of being
@@ -14,7 +14,7 @@ export type SignInOutcome =
   | 'unavailable'
   | 'invalid_request'
   | 'error';
-export type RefreshOutcome = 'rotated' | 'reused' | 'expired' | 'invalid';
+export type RefreshOutcome = 'rotated' | 'replayed' | 'reused' | 'superseded' | 'credential_changed' | 'expired' | 'invalid';
 export type LoginOutcome = 'success' | 'bad_credentials' | 'disabled' | 'rate_limited' | 'unavailable' | 'error';
 export type TokenKind = 'access' | 'refresh' | 'service';
 
@@ -26,9 +26,11 @@ export interface ServiceEventMap {
   login: [outcome: LoginOutcome];
   revocation: [];
   rateLimited: [limiter: string];
-  /** A long-lived credential was minted (refresh family or service token), for the mint audit. */
-  /** `kind` 'service' (a service token: `familyId` is its jti); absent or 'refresh' for a refresh family. */
-  sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number; kind?: 'refresh' | 'service' }];
+  /**
+   * A long-lived credential was minted, for the mint audit: a refresh family started by a wallet
+   * sign-in (`wallet`) or the admin login (`admin`), or a service token (`service`: `familyId` is its jti).
+   */
+  sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number; kind: MintKind }];
 }
 
 export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

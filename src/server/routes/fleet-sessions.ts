@@ -4,6 +4,7 @@ import { constantTimeEqual } from '../../lib/constant-time.js';
 import type { ServiceContext } from '../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
+import { noStore } from '../middleware/no-store.js';
 import { parseBody } from '../middleware/validate.js';
 import type { SessionClaims } from '../stores/types.js';
 import { signAccessToken } from '../tokens/access-token.js';
@@ -41,7 +42,7 @@ export function fleetSessionsRoute(ctx: ServiceContext): Router {
     }
     next();
   };
-  router.post('/fleet/sessions', enabled, ...jsonObjectBody, ...(ctx.limits?.fleet ?? []), secret, async (req, res) => {
+  router.post('/fleet/sessions', enabled, noStore, ...jsonObjectBody, ...(ctx.limits?.fleet ?? []), secret, async (req, res) => {
     const body = parseBody(Body, req.body);
     if (!fleetRoles.includes(body.role)) {
       throw new ForbiddenError(`Service tokens may carry only these roles: ${fleetRoles.join(', ')}.`, 'role_not_allowed');

@@ -7,8 +7,10 @@ import type { ServiceContext } from '../context.js';
 import { AuthError, ConfigError, ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { LoginOutcome } from '../events.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
+import { noStore } from '../middleware/no-store.js';
 import { parseBody } from '../middleware/validate.js';
 import { startSession } from '../tokens/token-pair.js';
+import { adminCredential } from '../auth/admin-credential.js';
 
 const Body = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 
@@ -30,14 +32,14 @@ export function loginRoute(ctx: ServiceContext): Router {
   let decoy: Promise<string> | undefined;
   const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex'), parsePasswordHash(adminPasswordHash!)));
 
-  router.post('/login', ...jsonObjectBody, ...(ctx.limits?.login ?? []), async (req, res) => {
+  router.post('/login', noStore, ...jsonObjectBody, ...(ctx.limits?.login ?? []), async (req, res) => {
     try {
       if (!enabled) throw new ForbiddenError('Password login is disabled on this service.', 'password_login_disabled');
       const { email, password } = parseBody(Body, req.body);
       const emailMatches = constantTimeEqual(email.trim().toLowerCase(), adminEmail!.toLowerCase());
       const passwordMatches = await verifyPassword(password, emailMatches ? adminPasswordHash! : await decoyHash());
       if (!(emailMatches && passwordMatches)) throw new UnauthorizedError('Wrong e-mail or password.', 'invalid_credentials');
-      const pair = await startSession(ctx, { sub: adminEmail!, role: adminRole });
+      const pair = await startSession(ctx, { sub: adminEmail!, role: adminRole }, { kind: 'admin', credential: adminCredential(ctx.config) });
       ctx.events.emit('login', 'success');
       ctx.logger.info({ role: adminRole }, 'admin login');
       res.json(pair);

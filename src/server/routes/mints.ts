@@ -3,12 +3,11 @@ import { z } from 'zod';
 import { requireRole } from '../auth/require-role.js';
 import type { ServiceContext } from '../context.js';
 import { BadRequestError } from '../errors.js';
+import { MINT_CURSOR, MINT_KINDS } from '../stores/types.js';
 
 /** Most entries one request returns, and the default. */
 export const MINTS_MAX_LIMIT = 100;
 export const MINTS_DEFAULT_LIMIT = 20;
-
-const Limit = z.coerce.number().int().min(1).max(MINTS_MAX_LIMIT);
 
 /**
  * The mint audit's writer: every long-lived credential minted (a refresh family at sign-in or
@@ -21,7 +20,7 @@ export function recordMints(ctx: ServiceContext): () => void {
     const { claims } = session;
     ctx.stores.mints
       .add({
-        kind: session.kind ?? 'refresh',
+        kind: session.kind,
         id: session.familyId,
         sub: claims.sub,
         role: claims.role,
@@ -35,22 +34,30 @@ export function recordMints(ctx: ServiceContext): () => void {
   return () => void ctx.events.off('sessionStarted', listener);
 }
 
+const Query = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MINTS_MAX_LIMIT).default(MINTS_DEFAULT_LIMIT),
+    kind: z.enum(MINT_KINDS).optional(),
+    cursor: z.string().regex(MINT_CURSOR).optional(),
+  })
+  .strict();
+
 /**
- * GET /mints?limit= (role `operator`): the long-lived credentials minted that are still valid
- * (not expired, not revoked through /revoke), newest first; `limit` 1-100, default 20.
+ * GET /mints?limit=&kind=&cursor= (role `operator`): the long-lived credentials minted that are
+ * still valid (not expired, not revoked), newest first; `limit` 1-100 (default 20), `kind` wallet,
+ * admin or service, `cursor` the `next_cursor` of the previous page.
  */
 export function mintsRoute(ctx: ServiceContext): Router {
   const router = Router();
   router.get('/mints', requireRole(ctx, 'operator'), async (req, res) => {
-    let limit = MINTS_DEFAULT_LIMIT;
-    if (req.query.limit !== undefined) {
-      const parsed = Limit.safeParse(req.query.limit);
-      if (typeof req.query.limit !== 'string' || !parsed.success) throw new BadRequestError(`limit: expected an integer from 1 to ${MINTS_MAX_LIMIT}.`, 'invalid_request');
-      limit = parsed.data;
+    const parsed = Query.safeParse(req.query);
+    if (!parsed.success || Object.values(req.query).some((v) => typeof v !== 'string')) {
+      throw new BadRequestError(`Query: \`limit\` an integer from 1 to ${MINTS_MAX_LIMIT}, \`kind\` one of ${MINT_KINDS.join(', ')}, \`cursor\` the \`next_cursor\` of a previous page; nothing else.`, 'invalid_request');
     }
-    const items = await ctx.stores.mints.list(limit);
+    const { limit, kind, cursor } = parsed.data;
+    const page = await ctx.stores.mints.list({ limit, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
     res.set('Cache-Control', 'no-store').json({
-      items: items.map((m) => ({
+      items: page.items.map((m) => ({
         kind: m.kind,
         id: m.id,
         sub: m.sub,
@@ -59,6 +66,7 @@ export function mintsRoute(ctx: ServiceContext): Router {
         issued_at: m.issuedAt,
         expires_at: m.expiresAt,
       })),
+      ...(page.next ? { next_cursor: page.next } : {}),
     });
   });
   return router;

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.js';
 import { AuthError, UnauthorizedError } from '../errors.js';
 import type { SignInOutcome } from '../events.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
+import { noStore } from '../middleware/no-store.js';
 import { startSession } from '../tokens/token-pair.js';
 
 /**
@@ -12,7 +13,7 @@ import { startSession } from '../tokens/token-pair.js';
  */
 export function signInRoute(ctx: ServiceContext): Router {
   const router = Router();
-  router.post('/sign-in', ...jsonObjectBody, ...(ctx.limits?.signIn ?? []), async (req, res) => {
+  router.post('/sign-in', noStore, ...jsonObjectBody, ...(ctx.limits?.signIn ?? []), async (req, res) => {
     const body = req.body as Record<string, unknown>;
     let algorithm = typeof body.algorithm === 'string' && ctx.wallets.algorithms.includes(body.algorithm) ? body.algorithm : 'unknown';
     try {
@@ -32,7 +33,7 @@ export function signInRoute(ctx: ServiceContext): Router {
         role: 'wallet',
         wallet_address: parsed.address,
         algorithm: verifier.algorithm,
-      });
+      }, { kind: 'wallet' });
       ctx.events.emit('signIn', algorithm, 'success');
       res.json({ ...pair, address: parsed.address, algorithm: verifier.algorithm });
     } catch (err) {

@@ -23,14 +23,19 @@ export function refreshTtlSeconds(ctx: ServiceContext): number {
 /**
  * Starts a session: a new refresh-token family and its first token, plus an access token.
  * The access token is signed first so that a missing key (503) leaves nothing behind in the store.
+ * The family's end is fixed here, once: `refresh_token_expire_days` after this sign-in; its
+ * refresh tokens and its mint-audit record end at that same second.
+ * `kind`: who started it (a wallet sign-in or the admin login); `credential`: the fingerprint a
+ * refresh re-checks (auth/admin-credential.ts).
  */
-export async function startSession(ctx: ServiceContext, claims: SessionClaims): Promise<TokenPair> {
+export async function startSession(ctx: ServiceContext, claims: SessionClaims, origin: { kind: 'wallet' | 'admin'; credential?: string }): Promise<TokenPair> {
   const access = await signAccessToken(ctx.keys.keyring, claims, accessSettings(ctx));
   const familyId = newFamilyId();
   const { token, hash } = newRefreshToken(familyId);
-  await ctx.stores.refreshTokens.create(familyId, hash, claims, refreshTtlSeconds(ctx));
+  const expiresAt = Math.floor(Date.now() / 1000) + refreshTtlSeconds(ctx);
+  await ctx.stores.refreshTokens.create(familyId, hash, claims, { expiresAt, ...(origin.credential ? { credential: origin.credential } : {}) });
   ctx.events.emit('tokenIssued', 'access');
   ctx.events.emit('tokenIssued', 'refresh');
-  ctx.events.emit('sessionStarted', { familyId, claims, expiresAt: Math.floor(Date.now() / 1000) + refreshTtlSeconds(ctx) });
+  ctx.events.emit('sessionStarted', { familyId, claims, expiresAt, kind: origin.kind });
   return { access_token: access.token, refresh_token: token, token_type: 'Bearer', expires_in: access.expiresIn };
 }
