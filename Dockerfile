@@ -37,6 +37,7 @@ COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 RUN chmod 0755 dist/cli/main.js \
+ && ln -s /app/dist/cli/main.js /usr/local/bin/pico-auth \
  && ln -s /app/dist/cli/main.js /usr/local/bin/pico-auth-keys
 # The image's unprivileged `node` user (uid/gid 1000), as the chart's securityContext expects.
 USER 1000:1000

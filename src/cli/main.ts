@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `pico-auth-keys` program (package.json `bin`); everything else lives in cli.ts.
+// The `pico-auth` program (also `pico-auth-keys`); everything else lives in cli.ts.
 import { run } from './cli.js';
 
 process.exitCode = await run(process.argv.slice(2), {

@@ -13,6 +13,7 @@ export type AuthClientErrorCode =
   | 'insufficient_role'
   | 'insufficient_group'
   | 'insufficient_scope'
+  | 'insufficient_identity'
   | 'jwks_unavailable'
   | 'revocation_unavailable';
 
@@ -48,7 +49,7 @@ export class UnauthenticatedError extends AuthClientError {
 
 /** 403: a valid token that lacks the role, group or scope the route requires. */
 export class ForbiddenError extends AuthClientError {
-  constructor(code: 'insufficient_role' | 'insufficient_group' | 'insufficient_scope', detail: string) {
+  constructor(code: 'insufficient_role' | 'insufficient_group' | 'insufficient_scope' | 'insufficient_identity', detail: string) {
     super(403, code, detail);
   }
 }

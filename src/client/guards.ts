@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 import { hasScope } from './scopes.js';
 import type { SecurityContext } from './context.js';
+import { identityOf, type IdentityKind } from './identity.js';
 
 /**
  * Per-route opt-out of authentication, for routes registered on `auth.router()`: put it first,
@@ -11,6 +12,22 @@ import type { SecurityContext } from './context.js';
 export const allowAnonymous: RequestHandler = function allowAnonymous(_req: Request, _res: Response, next: NextFunction) {
   next();
 };
+
+const anonymousParams = new WeakSet<object>();
+
+/**
+ * Marks a `router.param()` loader of `auth.router()` as anonymous: it then runs without
+ * authentication (for parameters of public routes). Unmarked loaders run after authentication.
+ */
+export function allowAnonymousParam<T extends (...args: never[]) => unknown>(loader: T): T {
+  anonymousParams.add(loader);
+  return loader;
+}
+
+/** True for a loader marked with allowAnonymousParam. */
+export function isAnonymousParam(loader: object): boolean {
+  return anonymousParams.has(loader);
+}
 
 function guard(check: (auth: SecurityContext) => ForbiddenError | undefined): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
@@ -45,4 +62,13 @@ export function requireScope(...scopes: string[]): RequestHandler {
     const missing = wanted.filter((s) => !hasScope(auth.scopes, s));
     return missing.length === 0 ? undefined : new ForbiddenError('insufficient_scope', `This route needs the scope ${missing.join(' and ')}.`);
   });
+}
+
+/** 403 `insufficient_identity` unless the token's identity (see identityOf) is one of `kinds`. */
+export function requireIdentity(...kinds: IdentityKind[]): RequestHandler {
+  const allowed = new Set(names(kinds, 'requireIdentity'));
+  for (const k of allowed) {
+    if (k !== 'wallet' && k !== 'service' && k !== 'user') throw new TypeError(`pico-server-auth/client: requireIdentity: unknown kind ${JSON.stringify(k)}`);
+  }
+  return guard((auth) => (allowed.has(identityOf(auth).kind) ? undefined : new ForbiddenError('insufficient_identity', `This route is for ${[...allowed].join(' or ')} identities only.`)));
 }

@@ -5,7 +5,8 @@
 export { createAuthClient, authErrorHandler, type AuthClient, type ReadinessReport } from './client.js';
 export { authClientOptionsFromEnv } from './env.js';
 export { getSecurityContext, runWithSecurityContext, type SecurityContext } from './context.js';
-export { allowAnonymous, requireRole, requireGroup, requireScope } from './guards.js';
+export { allowAnonymous, allowAnonymousParam, requireRole, requireGroup, requireScope, requireIdentity } from './guards.js';
+export { identityOf, walletAddressOf, isServiceIdentity, SERVICE_SUB_PREFIX, type Identity, type IdentityKind } from './identity.js';
 export { scopeSatisfies, hasScope } from './scopes.js';
 export { parseMaxAge } from './jwks.js';
 export {

@@ -1,6 +1,6 @@
 import { METHODS } from 'node:http';
-import { Router, type RequestHandler, type RouterOptions } from 'express';
-import { allowAnonymous } from './guards.js';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response, type RouterOptions } from 'express';
+import { allowAnonymous, isAnonymousParam } from './guards.js';
 
 type Handlers = unknown[];
 
@@ -12,6 +12,10 @@ const ROUTE_METHODS = [...METHODS.map((m) => m.toLowerCase()), 'all'];
  * `allowAnonymous`. This is what makes the opt-out per route and explicit: a route forgotten by the
  * author is protected, never open. (A plain `app.use(authenticate)` cannot see which route will
  * match, so it cannot offer a per-route opt-out.)
+ *
+ * `router.param()` loaders run before any route handler, so they are guarded too: authentication
+ * runs first, and a loader never sees an unauthenticated request (otherwise "401 vs 404 without a
+ * token" would tell anyone which ids exist). `router.param(name, allowAnonymousParam(loader))` opts out.
  */
 export function protectedRouter(authenticate: RequestHandler, options?: RouterOptions): Router {
   const router = Router(options);
@@ -37,5 +41,14 @@ export function protectedRouter(authenticate: RequestHandler, options?: RouterOp
     const hasPath = !(typeof first === 'function' || (Array.isArray(first) && typeof first.flat(Infinity)[0] === 'function'));
     return hasPath ? use(first, ...withAuth(args.slice(1))) : use(...withAuth(args));
   }) as unknown as Router['use'];
+  const param = router.param.bind(router) as (name: string, fn: ParamLoader) => Router;
+  router.param = ((name: string, loader: ParamLoader) => {
+    if (typeof loader !== 'function' || isAnonymousParam(loader)) return param(name, loader);
+    return param(name, (req, res, next, value, paramName) => {
+      authenticate(req, res, (err?: unknown) => (err === undefined || err === null ? loader(req, res, next, value, paramName) : next(err)));
+    });
+  }) as unknown as Router['param'];
   return router;
 }
+
+type ParamLoader = (req: Request, res: Response, next: NextFunction, value: unknown, name: string) => unknown;

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { allowAnonymous, getSecurityContext, requireRole, type AuthClient } from '../client/index.js';
+import { allowAnonymous, getSecurityContext, identityOf, requireIdentity, requireRole, type AuthClient } from '../client/index.js';
 import { signInPage, type SignInPageOptions } from '../web/serve.js';
 
 export interface SampleAppOptions {
@@ -31,8 +31,10 @@ export function createSampleApp({ auth, shuttingDown = () => false, signInPage: 
   api.get('/me', (_req, res) => {
     // Read through AsyncLocalStorage on purpose: the context is there without threading `req`.
     const ctx = getSecurityContext();
-    res.json({ sub: ctx?.sub, role: ctx?.role, groups: ctx?.groups, scopes: ctx?.scopes, jti: ctx?.jti, claims: ctx?.claims });
+    res.json({ sub: ctx?.sub, role: ctx?.role, identity: ctx && identityOf(ctx), groups: ctx?.groups, scopes: ctx?.scopes, jti: ctx?.jti, claims: ctx?.claims });
   });
+  // Per-wallet data: only a wallet's own token, never a service token naming the wallet.
+  api.get('/wallet', requireIdentity('wallet'), (req, res) => void res.json({ address: req.auth!.sub, algorithm: req.auth!.claims.algorithm }));
   api.get('/admin', requireRole('operator'), (req, res) => void res.json({ message: 'Operators only.', sub: req.auth?.sub }));
   app.use('/api', api);
   if (page) app.use(signInPage(page));

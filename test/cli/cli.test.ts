@@ -1,37 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type CliIo } from '../../src/cli/cli.js';
 import { verifyPassword } from '../../src/lib/password.js';
 import { buildKeyring, readKeyDirectory } from '../../src/server/keys/index.js';
 import { FakeApiServer } from './k8s/fake-apiserver.js';
-
-function collect(stream: PassThrough): () => string {
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
-  return () => text;
-}
-
-/** Runs the CLI in-process with captured output and a settable clock. */
-async function cli(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; now?: Date } = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const io: CliIo = {
-    stdin: Readable.from([Buffer.from(opts.stdin ?? '')]) as unknown as NodeJS.ReadStream,
-    stdout,
-    stderr,
-    env: opts.env ?? {},
-    now: () => opts.now ?? new Date('2026-05-01T00:00:00.000Z'),
-  };
-  const code = await run(args, io);
-  return { code, stdout: out(), stderr: err() };
-}
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'pico-keys-'));
+import { cli, tmp } from './run-cli.js';
 
 describe('pico-auth-keys: usage', () => {
   it('prints usage with --help (0) and without a command (2)', async () => {

@@ -26,7 +26,7 @@ describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
     });
 
     it('fails helm lint with the bad values file, naming each schema violation', async () => {
-      const r = await helmRun(['lint', chartDir, '-f', join(repoRoot, 'test/helm/fixtures/bad-values.yaml')]);
+      const r = await helmRun(['lint', '--kube-version', '1.30.0', chartDir, '-f', join(repoRoot, 'test/helm/fixtures/bad-values.yaml')]);
       expect(r.code).not.toBe(0);
       const out = r.stdout + r.stderr;
       expect(out).toMatch(/replicaCont/);

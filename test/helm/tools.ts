@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { assertHelmVersion } from '../helpers/helm-version.js';
 
 /**
  * Shared by the chart tests: finds the pinned helm and kubectl-validate (on PATH, or where
@@ -13,8 +14,8 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export const chartDir = join(repoRoot, 'helm/pico-auth');
 /** The Kubernetes version the chart is rendered for and validated against (kubectl-validate's newest built-in schemas). */
 export const KUBE_VERSION = '1.30';
-/** In CI the shared folder sits beside the clone; locally beside /work/main. */
-export const crdDir = resolve(repoRoot, '../shared/k8s-crds');
+/** The Prometheus Operator CRDs, shipped as test fixtures (versions in their README). */
+export const crdDir = join(repoRoot, 'test/fixtures/k8s-crds');
 
 const run = promisify(execFile);
 
@@ -51,6 +52,13 @@ function need(tool: string | undefined, name: string): string {
   return tool;
 }
 
+/** helm, once its version is checked (the pinned 3.x or newer: see test/helpers/helm-version.ts). */
+async function needHelm(): Promise<string> {
+  const path = need(helm, 'helm');
+  await assertHelmVersion(path);
+  return path;
+}
+
 export interface RenderOptions {
   valuesFiles?: string[];
   set?: Record<string, string | number | boolean>;
@@ -75,7 +83,7 @@ export interface K8sObject {
 
 /** `helm template` output as text. */
 export async function renderText(opts: RenderOptions = {}): Promise<string> {
-  const { stdout } = await run(need(helm, 'helm'), templateArgs(opts), { maxBuffer: 32 * 1024 * 1024 });
+  const { stdout } = await run(await needHelm(), templateArgs(opts), { maxBuffer: 32 * 1024 * 1024 });
   return stdout;
 }
 
@@ -92,8 +100,9 @@ export async function render(opts: RenderOptions = {}): Promise<K8sObject[]> {
 
 /** The error output of a `helm template` that must fail. */
 export async function renderError(opts: RenderOptions): Promise<string> {
+  const helmPath = await needHelm();
   try {
-    await run(need(helm, 'helm'), templateArgs(opts));
+    await run(helmPath, templateArgs(opts));
   } catch (err) {
     return String((err as { stderr?: string }).stderr ?? err);
   }
@@ -101,8 +110,9 @@ export async function renderError(opts: RenderOptions): Promise<string> {
 }
 
 export async function helmRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const helmPath = await needHelm();
   try {
-    const { stdout, stderr } = await run(need(helm, 'helm'), args, { maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(helmPath, args, { maxBuffer: 32 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -7,7 +7,7 @@ import { chartDir, ciValueSets, crdDir, helm, KUBE_VERSION, kubectlValidate, ren
 /**
  * Every object the chart renders (default values and each ci/ value set) and every plain manifest
  * under k8s/base, validated by kubectl-validate against the pinned Kubernetes version's schemas,
- * with the Prometheus Operator CRDs from shared/k8s-crds for ServiceMonitor and PrometheusRule.
+ * with the Prometheus Operator CRDs from test/fixtures/k8s-crds for ServiceMonitor and PrometheusRule.
  */
 const validateArgs = (path: string) => [path, '--version', KUBE_VERSION, '--local-crds', crdDir, '--output', 'json'];
 

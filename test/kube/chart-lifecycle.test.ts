@@ -8,6 +8,7 @@ import { added, inventory } from './inventory.js';
 import { JobRunner } from './job-runner.js';
 import { rbacChecks } from './rbac.js';
 import { rotationCycle } from './rotation.js';
+import { assertHelmVersion } from '../helpers/helm-version.js';
 import { findHelm, findKubeBinaries, kubeVersion, missingToolReason } from './tools.js';
 
 const bins = findKubeBinaries();
@@ -36,6 +37,7 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
 
   beforeAll(async () => {
     if (!bins || !helmBin) throw new Error('unreachable: skipped without tools');
+    await assertHelmVersion(helmBin);
     const [plane, built] = await Promise.all([ControlPlane.start(bins), buildCli()]);
     cp = plane;
     cli = built;

@@ -13,8 +13,8 @@ import { getJson, requestJson } from './inventory.js';
 import { repoRoot, type RunResult, run } from './tools.js';
 
 export const chartDir = join(repoRoot, 'helm', 'pico-auth');
-/** The Prometheus Operator CRDs shipped in shared/ (beside the repository, in CI too). */
-export const crdDir = join(repoRoot, '..', 'shared', 'k8s-crds');
+/** The Prometheus Operator CRDs, shipped as test fixtures (versions in their README). */
+export const crdDir = join(repoRoot, 'test', 'fixtures', 'k8s-crds');
 
 /** Runs helm against the control plane as the admin identity. */
 export function helm(helmBin: string, cp: ControlPlane, args: string[]): Promise<RunResult> {

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
 import { ConflictError, KubernetesApiError, type KeySecret, type SecretChange, type SecretStore } from './types.js';
 
-const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+const IN_CLUSTER_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const IN_CLUSTER_NAMESPACE_FILE = `${IN_CLUSTER_SERVICE_ACCOUNT_DIR}/namespace`;
 
 export interface KubeTarget {
   /** Path of a kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount. */
@@ -13,13 +16,69 @@ export interface KubeTarget {
   namespace?: string;
 }
 
-/** Loads credentials the way kubectl does, falling back to the pod's ServiceAccount in a cluster. */
-export function loadKubeConfig(target: KubeTarget): KubeConfig {
+/** Neither a kubeconfig nor an in-cluster ServiceAccount: says where it looked and what to do. */
+export class KubeConfigNotFoundError extends Error {
+  readonly code = 'no_kubeconfig';
+  constructor(looked: string[]) {
+    super(
+      `no kubeconfig or in-cluster service account found. Looked at:\n${looked.map((l) => `  - ${l}`).join('\n')}\n` +
+        'Pass --kubeconfig FILE (or set KUBECONFIG), run inside a pod with a ServiceAccount token, ' +
+        'or use --dir DIR for a local key folder.',
+    );
+    this.name = 'KubeConfigNotFoundError';
+  }
+}
+
+/**
+ * Loads credentials the way kubectl does: --kubeconfig, else $KUBECONFIG (its existing files),
+ * else ~/.kube/config, else the pod's ServiceAccount. Unlike the client library's loadFromDefault,
+ * it never falls back to an unauthenticated http://localhost:8080, whose failure ("HTTP protocol is
+ * not allowed...") says nothing about the real problem.
+ */
+export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = process.env, rootPrefix = ''): KubeConfig {
   const kc = new KubeConfig();
-  if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
-  else kc.loadFromDefault();
+  const looked: string[] = [];
+  if (target.kubeconfig) {
+    if (!existsSync(target.kubeconfig)) throw new Error(`--kubeconfig ${target.kubeconfig}: no such file`);
+    kc.loadFromFile(target.kubeconfig);
+  } else if (loadFromEnvList(kc, env.KUBECONFIG, looked)) {
+    // loaded from $KUBECONFIG
+  } else {
+    const home = env.HOME || homedir();
+    const file = join(home, '.kube', 'config');
+    // rootPrefix: a fake filesystem root for tests (the client library takes the same prefix).
+    const token = join(rootPrefix, IN_CLUSTER_SERVICE_ACCOUNT_DIR, 'token');
+    if (existsSync(file)) kc.loadFromFile(file);
+    else if (existsSync(token) && env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster(rootPrefix);
+    else {
+      looked.push(`${file} (${existsSync(home) ? 'no such file' : `home folder ${home} does not exist`})`);
+      looked.push(`in-cluster ServiceAccount: ${existsSync(token) ? 'token present' : `no ${token}`}, ${env.KUBERNETES_SERVICE_HOST ? `KUBERNETES_SERVICE_HOST=${env.KUBERNETES_SERVICE_HOST}` : 'KUBERNETES_SERVICE_HOST unset'}`);
+      throw new KubeConfigNotFoundError(looked);
+    }
+  }
   if (target.context) kc.setCurrentContext(target.context);
   return kc;
+}
+
+/** Loads the existing files of a $KUBECONFIG list (kubectl skips missing ones); false when none exists. */
+function loadFromEnvList(kc: KubeConfig, list: string | undefined, looked: string[]): boolean {
+  if (!list) {
+    looked.push('$KUBECONFIG (unset)');
+    return false;
+  }
+  const files = list.split(delimiter).filter(Boolean);
+  const present = files.filter((f) => existsSync(f));
+  if (present.length === 0) {
+    looked.push(`$KUBECONFIG=${list} (${files.length === 1 ? 'no such file' : 'none of these files exists'})`);
+    return false;
+  }
+  kc.loadFromFile(present[0]!);
+  for (const file of present.slice(1)) {
+    const more = new KubeConfig();
+    more.loadFromFile(file);
+    kc.mergeConfig(more);
+  }
+  return true;
 }
 
 export function resolveNamespace(kc: KubeConfig, target: KubeTarget): string {

@@ -91,7 +91,7 @@ const plus = (t: Date, seconds: number): Date => new Date(t.getTime() + seconds 
 export function planRotation(state: RotationState, policy: RotationPolicy, now: Date, force = false): RotationStep {
   const { files, annotations } = state;
   if (!files.includes(ACTIVE)) {
-    throw new RotationStateError('no_active_key', `the Secret has no ${ACTIVE}: create it with \`pico-auth-keys keys init\` first`);
+    throw new RotationStateError('no_active_key', `no ${ACTIVE}: create it first with \`pico-auth keys init --secret NAME\` (a Secret) or \`pico-auth keys generate --dir DIR\` (a folder)`);
   }
   const retired = retiredFiles(files);
 

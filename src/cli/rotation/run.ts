@@ -61,7 +61,7 @@ export async function rotateKeys(store: SecretStore, options: RotateOptions): Pr
   let conflicts = 0;
   for (let i = 0; i < maxSteps; i++) {
     const secret = await store.read();
-    if (!secret) throw new KubernetesApiError(404, `${store.ref} does not exist: create it with \`pico-auth-keys keys init\``);
+    if (!secret) throw new KubernetesApiError(404, `${store.ref} does not exist: create it with \`pico-auth keys init --secret NAME\` (a Secret) or \`pico-auth keys generate --dir DIR\` (a folder)`);
     const now = options.clock();
     const pems = [...secret.files.keys()].filter((f) => f.endsWith('.pem'));
     const step = planRotation({ files: pems, annotations: secret.annotations }, options.policy, now, options.force === true && !steps.some((s) => s.kind === 'publish'));

@@ -20,6 +20,14 @@ const Body = z.object({
   scopes: z.array(Scope).max(64).default([]),
 });
 
+/**
+ * Service identities live in their own namespace: `sub` is `service:` + agent_id. A wallet address
+ * (hex, `0x…`, `mldsa65-…`) never contains `:`, and neither does an e-mail the login accepts, so
+ * whoever holds the fleet secret cannot mint a token whose `sub` is a wallet's or a user's.
+ * The `kind: "service"` claim says the same for APIs that read claims (src/client identityOf).
+ */
+export const SERVICE_SUB_PREFIX = 'service:';
+
 /** Default service-token lifetime when the body names none, in seconds (before the cap). */
 const DEFAULT_TTL_SECONDS = 3600;
 
@@ -48,7 +56,8 @@ export function fleetSessionsRoute(ctx: ServiceContext): Router {
       throw new ForbiddenError(`Service tokens may carry only these roles: ${fleetRoles.join(', ')}.`, 'role_not_allowed');
     }
     const ttl = Math.min(body.ttl ?? DEFAULT_TTL_SECONDS, fleetMaxTtlSeconds);
-    const claims: SessionClaims & { session_id: string } = { sub: body.agent_id, role: body.role, scopes: body.scopes, session_id: body.session_id };
+    const sub = `${SERVICE_SUB_PREFIX}${body.agent_id}`;
+    const claims: SessionClaims & { session_id: string; kind: 'service' } = { sub, kind: 'service', role: body.role, scopes: body.scopes, session_id: body.session_id };
     const issued = await signAccessToken(ctx.keys.keyring, claims, { issuer, audience, ttlSeconds: ttl });
     ctx.events.emit('tokenIssued', 'service');
     ctx.events.emit('sessionStarted', { familyId: issued.jti, claims, expiresAt: issued.exp, kind: 'service' });
@@ -60,6 +69,7 @@ export function fleetSessionsRoute(ctx: ServiceContext): Router {
       jti: issued.jti,
       session_id: body.session_id,
       agent_id: body.agent_id,
+      sub,
       role: body.role,
       scopes: body.scopes,
     });

@@ -6,14 +6,18 @@
  * - EVM address: `0x` + 40 hex. Canonical: lowercase with `0x`. All-lower and all-upper digits
  *   are accepted as is; mixed case must be a valid EIP-55 checksum (a mistyped checksummed address
  *   is a 400, not silently another account).
+ * - ML-DSA-65 compact address: `mldsa65-` + 64 hex (SHA-256 of the 1952-byte public key).
+ *   Canonical: lowercase. A full ML-DSA-65 public key given as an address is reduced to this form,
+ *   so tokens carry 72 characters instead of the 3,904-character key (an 11 KB token otherwise).
  * - Anything else is a public key in hex (optional `0x`, either case). Canonical: lowercase hex
  *   without prefix. Only the byte lengths of keys some algorithm accepts are valid, so an address
  *   no verifier could ever match is refused up front instead of getting a useless challenge.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BadRequestError } from '../errors.js';
-import { bytesToHex, normalizeHex } from '../../lib/hex.js';
+import { bytesToHex, hexToBytes, normalizeHex } from '../../lib/hex.js';
 
 /** Byte lengths of the public keys an address may be: Ed25519, SEC1 compressed, SEC1 uncompressed, ML-DSA-65. */
 export const PUBLIC_KEY_ADDRESS_LENGTHS: readonly number[] = [32, 33, 65, 1952];
@@ -23,6 +27,19 @@ export const MAX_PUBLIC_KEY_BYTES = 1952;
 const MAX_ADDRESS_CHARS = 2 + MAX_PUBLIC_KEY_BYTES * 2;
 
 const EVM_RE = /^0x[0-9a-fA-F]{40}$/;
+/** Prefix of an ML-DSA-65 compact address; no public key or EVM address starts with it. */
+export const ML_DSA_65_ADDRESS_PREFIX = 'mldsa65-';
+const ML_DSA_65_ADDRESS_RE = /^mldsa65-[0-9a-fA-F]{64}$/;
+const ML_DSA_65_PUBLIC_KEY_BYTES = 1952;
+
+/**
+ * The compact address of an ML-DSA-65 public key: `mldsa65-` + lowercase hex of SHA-256 over the
+ * 1952 raw public-key bytes (FIPS 204 pkEncode, as liboqs, node:crypto and @noble export it).
+ * Pure function of the key: every replica derives the same address.
+ */
+export function mlDsa65Address(publicKey: Uint8Array): string {
+  return `${ML_DSA_65_ADDRESS_PREFIX}${bytesToHex(sha256(publicKey))}`;
+}
 
 /** True when `address` is an `0x` EVM address in canonical (lowercase) form. */
 export function isCanonicalEvmAddress(address: string): boolean {
@@ -47,10 +64,11 @@ export function canonicalAddress(input: unknown): string {
     }
     return `0x${lower}`;
   }
+  if (ML_DSA_65_ADDRESS_RE.test(input)) return input.toLowerCase();
 
   const hex = normalizeHex(input);
   if (hex === null || hex.length === 0) {
-    throw invalid('`address` must be an 0x EVM address (40 hex digits) or a public key in hex.');
+    throw invalid('`address` must be an 0x EVM address (40 hex digits), an ML-DSA-65 `mldsa65-` address or a public key in hex.');
   }
   const bytes = hex.length / 2;
   if (!PUBLIC_KEY_ADDRESS_LENGTHS.includes(bytes)) {
@@ -58,6 +76,7 @@ export function canonicalAddress(input: unknown): string {
       `\`address\` is ${bytes} bytes of hex: not an 0x EVM address (20 bytes) nor a public key of ${PUBLIC_KEY_ADDRESS_LENGTHS.join(', ')} bytes.`,
     );
   }
+  if (bytes === ML_DSA_65_PUBLIC_KEY_BYTES) return mlDsa65Address(hexToBytes(hex)!);
   return hex;
 }
 

@@ -1,11 +1,12 @@
 /**
  * `ML-DSA-65` (FIPS 204): pure ML-DSA with an empty context string, over the UTF-8 challenge.
- * `public_key` is 1952 bytes, `signature` 3309 bytes; `address` is the lowercase hex of the key.
+ * `public_key` is 1952 bytes, `signature` 3309 bytes; `address` is the compact address of the key
+ * (`mldsa65-` + hex SHA-256 of it, see address.ts), or the key's hex, which canonicalizes to the same.
  * Verified with @noble/post-quantum, so it works on every Node version we support (node:crypto
  * gained ML-DSA only in Node 24.7).
  */
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { bytesToHex } from '../../lib/hex.js';
+import { mlDsa65Address } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
 import type { ParsedSignIn, WalletVerifier } from './types.js';
@@ -31,8 +32,8 @@ export const mlDsa65Verifier: WalletVerifier<MlDsa65SignIn> = {
   },
 
   verify(parsed) {
-    if (bytesToHex(parsed.publicKey) !== parsed.address) {
-      throw addressMismatch(ALGORITHM, '`address` must be the lowercase hex of `public_key`.');
+    if (mlDsa65Address(parsed.publicKey) !== parsed.address) {
+      throw addressMismatch(ALGORITHM, '`address` must be the `mldsa65-` address of `public_key` (or its hex).');
     }
     let ok = false;
     try {

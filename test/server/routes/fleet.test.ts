@@ -33,13 +33,13 @@ for (const store of ['memory', 'redis'] as const) {
     });
     afterAll(() => svc.close());
 
-    it('mints a service token: sub = agent_id, role, scopes as an array, session_id; verifiable via the JWKS', async () => {
+    it('mints a service token: sub = service:<agent_id>, kind service, role, scopes as an array, session_id; verifiable via the JWKS', async () => {
       const res = await post(svc, body);
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 600, session_id: 'sess-42', agent_id: 'agent-7', role: 'agent', scopes: ['jobs:read', 'jobs:*'] });
+      expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 600, session_id: 'sess-42', agent_id: 'agent-7', sub: 'service:agent-7', role: 'agent', scopes: ['jobs:read', 'jobs:*'] });
       const jwks = createRemoteJWKSet(new URL(`${svc.api}/jwks`));
       const { payload } = await jwtVerify(res.json.access_token, jwks, { issuer: 'https://auth.test', audience: 'test-platform' });
-      expect(payload).toMatchObject({ sub: 'agent-7', role: 'agent', scopes: ['jobs:read', 'jobs:*'], session_id: 'sess-42', jti: res.json.jti });
+      expect(payload).toMatchObject({ sub: 'service:agent-7', kind: 'service', role: 'agent', scopes: ['jobs:read', 'jobs:*'], session_id: 'sess-42', jti: res.json.jti });
       expect(payload.exp! - payload.iat!).toBe(600);
     });
 
@@ -78,7 +78,7 @@ for (const store of ['memory', 'redis'] as const) {
       const res = await post(svc, { ...body, agent_id: 'audited-agent' });
       const op = await operatorToken(svc.api);
       const mints = await getJson(`${svc.api}/mints`, op);
-      expect(mints.json.items).toContainEqual({ kind: 'service', id: res.json.jti, sub: 'audited-agent', role: 'agent', scopes: body.scopes, issued_at: expect.any(Number), expires_at: res.json.expires_at });
+      expect(mints.json.items).toContainEqual({ kind: 'service', id: res.json.jti, sub: 'service:audited-agent', role: 'agent', scopes: body.scopes, issued_at: expect.any(Number), expires_at: res.json.expires_at });
       expect((await postJson(`${svc.api}/revoke`, { jti: res.json.jti }, bearer(op))).status).toBe(200);
       const revoked = await getJson(`${svc.api}/revoked-jtis`, op);
       const entry = revoked.json.items.find((i: { jti: string }) => i.jti === res.json.jti);

@@ -40,7 +40,7 @@ for (const store of ['memory', 'redis'] as const) {
       expect(res.status).toBe(200);
       expect(res.json.items).toHaveLength(3);
       const [first, second, third] = res.json.items;
-      expect(first).toMatchObject({ kind: 'service', id: agent.jti, sub: 'newest-agent', role: 'agent' });
+      expect(first).toMatchObject({ kind: 'service', id: agent.jti, sub: 'service:newest-agent', role: 'agent' });
       expect(second).toMatchObject({ kind: 'wallet', id: wallet.refresh_token.split('.')[0], sub: wallet.address, role: 'wallet' });
       expect(second.expires_at - second.issued_at).toBe(7 * 86_400);
       expect(third.kind).toBe('service');
@@ -80,7 +80,7 @@ for (const store of ['memory', 'redis'] as const) {
       // ...but the filter finds the service token at once,
       const services = await mints('?kind=service&limit=100');
       expect(services.status).toBe(200);
-      expect(services.json.items[0]).toMatchObject({ kind: 'service', id: agent.jti, sub: 'hidden-agent' });
+      expect(services.json.items[0]).toMatchObject({ kind: 'service', id: agent.jti, sub: 'service:hidden-agent' });
       expect(services.json.items.every((m: { kind: string }) => m.kind === 'service')).toBe(true);
       expect((await mints('?kind=admin')).json.items.every((m: { kind: string; role: string }) => m.kind === 'admin' && m.role === 'operator')).toBe(true);
       // and following next_cursor reaches it too, every record exactly once, newest first.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { computeAddress, getAddress, hexlify, randomBytes } from 'ethers';
 import fc from 'fast-check';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -42,10 +43,21 @@ describe('canonicalAddress: EVM addresses', () => {
 });
 
 describe('canonicalAddress: public keys', () => {
-  it.each([32, 33, 65, 1952])('accepts a %i-byte key, with or without 0x, either case', (n) => {
+  it.each([32, 33, 65])('accepts a %i-byte key, with or without 0x, either case', (n) => {
     const key = hex(n);
     expect(canonicalAddress(key)).toBe(key);
     expect(canonicalAddress(`0x${key.toUpperCase()}`)).toBe(key);
+  });
+
+  it('reduces a 1952-byte (ML-DSA-65) key to mldsa65- + SHA-256 of the key bytes, and accepts that compact form', () => {
+    const key = hex(1952);
+    // Derived here with node:crypto, independently of the @noble/hashes call under test.
+    const compact = `mldsa65-${createHash('sha256').update(Buffer.from(key, 'hex')).digest('hex')}`;
+    expect(compact).toHaveLength(72);
+    expect(canonicalAddress(key)).toBe(compact);
+    expect(canonicalAddress(`0x${key.toUpperCase()}`)).toBe(compact);
+    expect(canonicalAddress(compact)).toBe(compact);
+    expect(canonicalAddress(`mldsa65-${compact.slice(8).toUpperCase()}`)).toBe(compact);
   });
 
   it.each([
@@ -63,6 +75,10 @@ describe('canonicalAddress: public keys', () => {
     ['a 31-byte key', 'ab'.repeat(31)],
     ['a 64-byte key', 'ab'.repeat(64)],
     ['1953 bytes (longer than ML-DSA-65)', 'ab'.repeat(1953)],
+    ['mldsa65- + 63 hex', `mldsa65-${'a'.repeat(63)}`],
+    ['mldsa65- + 65 hex', `mldsa65-${'a'.repeat(65)}`],
+    ['MLDSA65- prefix in upper case', `MLDSA65-${'a'.repeat(64)}`],
+    ['0x + mldsa65 address', `0xmldsa65-${'a'.repeat(64)}`],
     ['a megabyte string', 'a'.repeat(1 << 20)],
   ])('refuses %s with 400 invalid_address', async (_name, value) => {
     await expectAuthError(() => canonicalAddress(value), 400, 'invalid_address');

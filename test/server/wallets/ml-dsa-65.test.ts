@@ -1,7 +1,7 @@
 // The verifier uses @noble/post-quantum. Keys and signatures here come from independent FIPS 204
 // implementations: liboqs (Open Quantum Safe, C compiled to WebAssembly, on every Node version)
 // and, where Node has it (>= 24.7), node:crypto's native ML-DSA (OpenSSL 3.5).
-import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { createMLDSA65 } from '@oqs/liboqs-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlDsa65Verifier } from '../../../src/server/wallets/ml-dsa-65.js';
@@ -44,6 +44,9 @@ function nodeSigner(): Signer | null {
 const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
 const nodeHasMlDsa = major > 24 || (major === 24 && minor >= 7);
 
+/** The contract's compact address, derived here with node:crypto (the code uses @noble/hashes). */
+const compact = (publicKeyHex: string) => `mldsa65-${createHash('sha256').update(Buffer.from(publicKeyHex, 'hex')).digest('hex')}`;
+
 const signIn = async (b: Record<string, unknown>) => mlDsa65Verifier.verify(mlDsa65Verifier.parse(b), { now: Date.now() });
 const body = (s: Signer, challenge: string, over: Record<string, unknown> = {}) => ({
   algorithm: 'ML-DSA-65',
@@ -55,11 +58,19 @@ const body = (s: Signer, challenge: string, over: Record<string, unknown> = {}) 
 });
 
 describe('ML-DSA-65', () => {
-  it('accepts a liboqs signature over the challenge; address is the lowercase key hex', async () => {
+  it('accepts a liboqs signature over the challenge; the key hex as address reduces to the compact address', async () => {
     const s = oqsSigner();
     const challenge = randomChallenge();
     const parsed = mlDsa65Verifier.parse(body(s, challenge));
-    expect(parsed).toMatchObject({ algorithm: 'ML-DSA-65', nonce: challenge, address: s.publicKey });
+    expect(parsed).toMatchObject({ algorithm: 'ML-DSA-65', nonce: challenge, address: compact(s.publicKey) });
+    await mlDsa65Verifier.verify(parsed, { now: 0 });
+  });
+
+  it('accepts the compact address (mldsa65- + SHA-256 of the key) in place of the key hex', async () => {
+    const s = oqsSigner();
+    const challenge = randomChallenge();
+    const parsed = mlDsa65Verifier.parse(body(s, challenge, { address: compact(s.publicKey) }));
+    expect(parsed.address).toBe(compact(s.publicKey));
     await mlDsa65Verifier.verify(parsed, { now: 0 });
   });
 
@@ -99,6 +110,7 @@ describe('ML-DSA-65', () => {
     const attacker = oqsSigner();
     const victim = oqsSigner();
     await expectAuthError(() => signIn(body(attacker, randomChallenge(), { address: victim.publicKey })), 401, 'address_mismatch');
+    await expectAuthError(() => signIn(body(attacker, randomChallenge(), { address: compact(victim.publicKey) })), 401, 'address_mismatch');
   });
 
   it.each([
