@@ -14,20 +14,31 @@ COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
 COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 # tsc to dist/, then the service bundled into one file (dist/bundle/server.mjs): a faster start.
-RUN npm run build
+# Type declarations and source maps are for the npm package, not for the image: dropped here.
+RUN npm run build \
+ && find dist \( -name '*.d.ts' -o -name '*.map' \) -delete
 
 # --- prod-deps: production dependencies only, from the lockfile ----------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Only node_modules leaves this stage (the npm cache stays behind). Declarations and source maps
+# are never read at run time.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -type f -delete
 
 # --- runtime ------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# Debian bookworm's tini, pinned (override with --build-arg when Debian publishes a new revision).
+ARG TINI_VERSION=0.19.0-1+b3
 # tini as PID 1: forwards SIGTERM to node (which drains and exits) and reaps zombies.
+# The runtime never installs packages: npm, npx, corepack and yarn from the base image go (less
+# attack surface; the service runs `node` only).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
- && rm -rf /var/lib/apt/lists/*
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "tini=${TINI_VERSION}" \
+ && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /usr/local/lib/node_modules /opt/yarn-* \
+ && rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 ENV NODE_ENV=production \
     PORT=8100
 WORKDIR /app
