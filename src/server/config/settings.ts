@@ -15,6 +15,11 @@ export interface SettingSpec {
   schema: z.ZodType;
   /** What it does, and what it accepts; shown in the README and in error messages. */
   doc: string;
+  /**
+   * The value `npm start` / `npm run dev` use when the variable is unset and NODE_ENV is unset or
+   * `development` (never in production): what makes the sample page work out of the box.
+   */
+  devDefault?: string;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -46,7 +51,7 @@ export const SETTINGS = {
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
   metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
-  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
+  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
   demoPage: { env: 'AUTH_DEMO_PAGE', schema: bool.default(false), doc: 'Serve the wallet sign-in demo page at `/`.' },
 
   // --- Keys ------------------------------------------------------------------------------------
@@ -65,7 +70,7 @@ export const SETTINGS = {
   redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503.' },
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
-  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
+  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
   siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: z.union([z.array(z.union([z.number(), z.string()])), z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))]).transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
   siweMaxClockSkewSeconds: { env: 'AUTH_SIWE_MAX_CLOCK_SKEW_SECONDS', schema: int(0, 600).default(60), doc: 'Clock skew tolerated on `expirationTime`, `notBefore` and `issuedAt`.' },
 
