@@ -66,7 +66,8 @@ export function mintsRoute(ctx: ServiceContext): Router {
         issued_at: m.issuedAt,
         expires_at: m.expiresAt,
       })),
-      ...(page.next ? { next_cursor: page.next } : {}),
+      // As /revoked-jtis: always present, null on the last page.
+      next_cursor: page.next ?? null,
     });
   });
   return router;

@@ -88,7 +88,7 @@ for (const store of ['memory', 'redis'] as const) {
       let page = newest;
       for (;;) {
         seen.push(...page.json.items);
-        if (!page.json.next_cursor) break;
+        if (page.json.next_cursor === null) break;
         page = await mints(`?limit=100&cursor=${page.json.next_cursor}`);
         expect(page.status).toBe(200);
       }
@@ -96,6 +96,7 @@ for (const store of ['memory', 'redis'] as const) {
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.slice(0, 101)).toEqual(wallets.reverse().map((w) => w.refresh_token.split('.')[0]));
       expect(ids).toContain(agent.jti);
+      expect((await mints('?kind=service&limit=100')).json.next_cursor).toBeNull();
       expect(newest.headers.get('cache-control')).toBe('no-store');
     });
   });
