@@ -26,11 +26,13 @@ export interface ServiceEventMap {
   login: [outcome: LoginOutcome];
   revocation: [];
   rateLimited: [limiter: string];
+  /** A request past a slowdown limit's budget was delayed (not refused). */
+  rateDelayed: [limiter: string];
   /**
    * A long-lived credential was minted, for the mint audit: a refresh family started by a wallet
    * sign-in (`wallet`) or the admin login (`admin`), or a service token (`service`: `familyId` is its jti).
    */
-  sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number; kind: MintKind }];
+  sessionStarted: [session: { familyId: string; claims: SessionClaims; issuedAt: number; expiresAt: number; kind: MintKind }];
 }
 
 export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

@@ -41,6 +41,7 @@ export const SETTINGS = {
   refreshTokenExpireDays: { env: 'AUTH_REFRESH_TOKEN_EXPIRE_DAYS', seed: 'refresh_token_expire_days', schema: int(1, 365).default(7), doc: 'Refresh-token lifetime in days (1-365).' },
   refreshGraceSeconds: { env: 'AUTH_REFRESH_GRACE_SECONDS', schema: int(0, 300).default(30), doc: 'Refresh rotation grace window in seconds (0-300; 0 turns it off): a refresh token presented again this soon after it was spent (a retry after a timeout, a double submit) gets the same new refresh token as the first attempt instead of revoking the session; later, reuse revokes the whole family.' },
   challengeTtlSeconds: { env: 'AUTH_CHALLENGE_TTL_SECONDS', seed: 'challenge_ttl_seconds', schema: int(5, 3600).default(60), doc: 'How long a sign-in challenge stays valid, in seconds (5-3600).' },
+  challengeMaxOutstanding: { env: 'AUTH_CHALLENGE_MAX_OUTSTANDING', schema: int(1, 1000).default(5), doc: 'Challenges one client (IP, or IPv6 network) can hold for one address at a time; a new one evicts the oldest instead of being refused (1-1000).' },
 
   // --- Server ---------------------------------------------------------------------------------
   port: { env: 'PORT', schema: int(0, 65535).default(8100), doc: 'HTTP port (0 picks a free one).' },
@@ -87,11 +88,14 @@ export const SETTINGS = {
   // --- Rate limits (requests per window, per key) ----------------------------------------------
   rateLimitWindowSeconds: { env: 'AUTH_RATE_LIMIT_WINDOW_SECONDS', schema: int(1, 3600).default(60), doc: 'Window of every rate limit, in seconds.' },
   rateLimitChallengePerIp: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_IP', schema: int(0).default(120), doc: '`/challenge` requests per IP per window (0 disables).' },
-  rateLimitChallengePerAddress: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS', schema: int(0).default(30), doc: '`/challenge` requests per address per window (0 disables).' },
+  rateLimitChallengePerAddress: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS', schema: int(0).default(30), doc: '`/challenge` requests per address and client per window (0 disables); counted per client, so requests for a victim\'s address from other clients never lock the victim out.' },
   rateLimitSignInPerIp: { env: 'AUTH_RATE_LIMIT_SIGN_IN_PER_IP', schema: int(0).default(120), doc: '`/sign-in` requests per IP per window (0 disables).' },
   rateLimitLoginPerIp: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_IP', schema: int(0).default(10), doc: '`/login` attempts per IP per window (0 disables).' },
-  rateLimitLoginPerEmail: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_EMAIL', schema: int(0).default(5), doc: '`/login` attempts per e-mail per window (0 disables).' },
+  rateLimitLoginPerEmail: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_EMAIL', schema: int(0).default(5), doc: '`/login` attempts per e-mail and client per window (0 disables); counted per client, so wrong passwords from elsewhere never lock the real admin out.' },
+  loginSlowdownAfter: { env: 'AUTH_LOGIN_SLOWDOWN_AFTER', schema: int(0).default(5), doc: '`/login` attempts per e-mail per window, from all clients together, answered without delay; each further one waits 500 ms more, up to `AUTH_LOGIN_SLOWDOWN_MAX_MS` (0 disables).' },
+  loginSlowdownMaxMs: { env: 'AUTH_LOGIN_SLOWDOWN_MAX_MS', schema: int(0, 30000).default(5000), doc: 'Longest delay of a slowed-down `/login` attempt, in milliseconds.' },
   rateLimitRefreshPerIp: { env: 'AUTH_RATE_LIMIT_REFRESH_PER_IP', schema: int(0).default(120), doc: '`/refresh` requests per IP per window (0 disables).' },
+  rateLimitIpv6PrefixLength: { env: 'AUTH_RATE_LIMIT_IPV6_PREFIX_LENGTH', schema: int(1, 128).default(64), doc: 'IPv6 clients are counted by network of this prefix length (a subscriber usually holds a whole /64); IPv4 clients by address.' },
   rateLimitFleetPerIp: { env: 'AUTH_RATE_LIMIT_FLEET_PER_IP', schema: int(0).default(60), doc: '`/fleet/sessions` requests per IP per window (0 disables).' },
 } as const satisfies Record<string, SettingSpec>;
 

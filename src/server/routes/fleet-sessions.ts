@@ -60,7 +60,7 @@ export function fleetSessionsRoute(ctx: ServiceContext): Router {
     const claims: SessionClaims & { session_id: string; kind: 'service' } = { sub, kind: 'service', role: body.role, scopes: body.scopes, session_id: body.session_id };
     const issued = await signAccessToken(ctx.keys.keyring, claims, { issuer, audience, ttlSeconds: ttl });
     ctx.events.emit('tokenIssued', 'service');
-    ctx.events.emit('sessionStarted', { familyId: issued.jti, claims, expiresAt: issued.exp, kind: 'service' });
+    ctx.events.emit('sessionStarted', { familyId: issued.jti, claims, issuedAt: issued.exp - issued.expiresIn, expiresAt: issued.exp, kind: 'service' });
     res.json({
       access_token: issued.token,
       token_type: 'Bearer',

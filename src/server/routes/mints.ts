@@ -25,7 +25,7 @@ export function recordMints(ctx: ServiceContext): () => void {
         sub: claims.sub,
         role: claims.role,
         ...(claims.scopes?.length ? { scopes: claims.scopes } : {}),
-        issuedAt: Math.floor(Date.now() / 1000),
+        issuedAt: session.issuedAt,
         expiresAt: session.expiresAt,
       })
       .catch((err: unknown) => ctx.logger.warn({ err: { message: (err as Error).message } }, 'mint audit: could not record a mint'));

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { adminCredential } from '../auth/admin-credential.js';
+import { adminCredentialFingerprint } from '../auth/admin-credential.js';
 import type { ServiceContext } from '../context.js';
 import { KeysUnavailableError, UnauthorizedError } from '../errors.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
@@ -22,7 +22,7 @@ const Body = z.object({ refresh_token: z.string().min(1).max(4096) });
 export function refreshRoute(ctx: ServiceContext): Router {
   const router = Router();
   const graceMs = ctx.config.refreshGraceSeconds * 1000;
-  const credential = adminCredential(ctx.config);
+  const credential = adminCredentialFingerprint(ctx.config);
   const dropFromAudit = (familyId: string) =>
     // Best effort: the revocation already holds.
     ctx.stores.mints.remove(familyId).catch((err: unknown) => ctx.logger.warn({ err: { message: (err as Error).message } }, 'mint audit: could not drop a revoked family'));

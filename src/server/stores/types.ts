@@ -19,16 +19,29 @@ export interface ChallengeRecord {
   expiresAt: number;
 }
 
+/**
+ * Bounds the outstanding challenges of one bucket (the route uses a digest of the address and the
+ * client that asked): at most `max` of a bucket's challenges can be consumed; storing one more
+ * evicts the oldest. Requests never fail on the bound, so a flood for a victim's address cannot
+ * refuse the victim a challenge; it only evicts the flooder's own oldest ones.
+ */
+export interface ChallengeBound {
+  /** Opaque and already hashed (it may appear in a Redis key). */
+  bucket: string;
+  max: number;
+}
+
 export interface ChallengeStore {
   /**
    * Stores a challenge under its nonce for `ttlSeconds`. Challenges are keyed by nonce: several may
-   * be outstanding for one address and storing one never cancels another.
+   * be outstanding for one address and storing one never cancels another, except the oldest of
+   * `bound.bucket` beyond `bound.max`, which can no longer be consumed.
    */
-  put(record: ChallengeRecord, ttlSeconds: number): Promise<void>;
+  put(record: ChallengeRecord, ttlSeconds: number, bound?: ChallengeBound): Promise<void>;
   /**
-   * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent or
-   * expired. MUST be atomic across every replica sharing the backend: of any number of concurrent
-   * consumers of one nonce, exactly one receives the record.
+   * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent, evicted
+   * or expired. MUST be atomic across every replica sharing the backend: of any number of
+   * concurrent consumers of one nonce, exactly one receives the record.
    */
   consume(nonce: string): Promise<ChallengeRecord | null>;
 }

@@ -32,10 +32,11 @@ export async function startSession(ctx: ServiceContext, claims: SessionClaims, o
   const access = await signAccessToken(ctx.keys.keyring, claims, accessSettings(ctx));
   const familyId = newFamilyId();
   const { token, hash } = newRefreshToken(familyId);
-  const expiresAt = Math.floor(Date.now() / 1000) + refreshTtlSeconds(ctx);
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const expiresAt = issuedAt + refreshTtlSeconds(ctx);
   await ctx.stores.refreshTokens.create(familyId, hash, claims, { expiresAt, ...(origin.credential ? { credential: origin.credential } : {}) });
   ctx.events.emit('tokenIssued', 'access');
   ctx.events.emit('tokenIssued', 'refresh');
-  ctx.events.emit('sessionStarted', { familyId, claims, expiresAt, kind: origin.kind });
+  ctx.events.emit('sessionStarted', { familyId, claims, issuedAt, expiresAt, kind: origin.kind });
   return { access_token: access.token, refresh_token: token, token_type: 'Bearer', expires_in: access.expiresIn };
 }
