@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, chartDir, ciValueFiles, dryRunCreate, helm, installCrds, parseObjects, readObject } from './chart.js';
+import { compromisedKeyProcedure } from './compromised-key.js';
 import { ControlPlane } from './harness.js';
 import { added, inventory } from './inventory.js';
 import { JobRunner } from './job-runner.js';

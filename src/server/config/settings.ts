@@ -71,9 +71,10 @@ export const SETTINGS = {
   redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503.' },
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
-  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
+  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 and Sign-In With X (CAIP-122) messages; both are refused while empty.' },
   siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: z.union([z.array(z.union([z.number(), z.string()])), z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))]).transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
   siweMaxClockSkewSeconds: { env: 'AUTH_SIWE_MAX_CLOCK_SKEW_SECONDS', schema: int(0, 600).default(60), doc: 'Clock skew tolerated on `expirationTime`, `notBefore` and `issuedAt`.' },
+  requireDomainBinding: { env: 'AUTH_REQUIRE_DOMAIN_BINDING', schema: bool.default(false), doc: 'Require a domain-bound sign-in: EIP-4361, or the Sign-In With X message (CAIP-122) for Ed25519, secp256k1 and ML-DSA-65; bare 64-hex challenges (and EIP-191) get 400 `domain_binding_required`. Needs `AUTH_SIWE_DOMAINS`.' },
 
   // --- Admin bootstrap login -------------------------------------------------------------------
   adminEmail: { env: 'AUTH_ADMIN_EMAIL', schema: z.string().email().optional(), doc: 'Admin login e-mail; with `AUTH_ADMIN_PASSWORD_HASH`, enables `POST /login`.' },

@@ -8,7 +8,7 @@ import { BadRequestError } from '../errors.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
-import type { ParsedSignIn, WalletVerifier } from './types.js';
+import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Ed25519SignIn extends ParsedSignIn {
   publicKey: Uint8Array;
@@ -41,7 +41,7 @@ export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
     }
     let ok = false;
     try {
-      ok = verify(null, Buffer.from(parsed.nonce, 'utf8'), parsed.key, parsed.signature);
+      ok = verify(null, Buffer.from(signedText(parsed), 'utf8'), parsed.key, parsed.signature);
     } catch {
       ok = false;
     }

@@ -6,6 +6,7 @@
 import { BadRequestError } from '../errors.js';
 import { eip191Verifier } from './eip191.js';
 import { createEip4361Verifier, type SiweConfig } from './eip4361.js';
+import { createBindingPolicy, withDomainBinding, type BindingConfig } from './domain-binding.js';
 import { ed25519Verifier } from './ed25519.js';
 import { mlDsa65Verifier } from './ml-dsa-65.js';
 import { secp256k1Verifier } from './secp256k1.js';
@@ -14,6 +15,7 @@ import type { WalletVerifier } from './types.js';
 export type { ParsedSignIn, VerifyContext, WalletVerifier } from './types.js';
 export { canonicalAddress, evmAddressFromPublicKey, toChecksumAddress } from './address.js';
 export type { SiweConfig } from './eip4361.js';
+export { NAMESPACES } from './domain-binding.js';
 
 export interface WalletVerifiers {
   /** The accepted `algorithm` values, in the contract's order. */
@@ -22,12 +24,16 @@ export interface WalletVerifiers {
   get(algorithm: unknown): WalletVerifier;
 }
 
-export function createWalletVerifiers(config: SiweConfig): WalletVerifiers {
+export type WalletConfig = SiweConfig & BindingConfig;
+
+export function createWalletVerifiers(config: WalletConfig): WalletVerifiers {
+  const policy = createBindingPolicy(config);
+  // Every bare-challenge verifier gains the domain-bound form (and obeys AUTH_REQUIRE_DOMAIN_BINDING).
   const list: WalletVerifier[] = [
-    ed25519Verifier,
-    secp256k1Verifier,
-    mlDsa65Verifier,
-    eip191Verifier,
+    withDomainBinding(ed25519Verifier, config, policy),
+    withDomainBinding(secp256k1Verifier, config, policy),
+    withDomainBinding(mlDsa65Verifier, config, policy),
+    withDomainBinding(eip191Verifier, config, policy),
     createEip4361Verifier(config),
   ];
   // A Map, not an object: `algorithm` comes from the request and must not reach the prototype.

@@ -14,7 +14,7 @@ import { bytesToHex } from '../../lib/hex.js';
 import { evmAddressFromPublicKey, isCanonicalEvmAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
-import type { ParsedSignIn, WalletVerifier } from './types.js';
+import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Secp256k1SignIn extends ParsedSignIn {
   publicKey: Uint8Array;
@@ -64,7 +64,7 @@ export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
     if (!bound) {
       throw addressMismatch(ALGORITHM, '`address` must be the lowercase hex of `public_key` as sent, or the EVM address of that key.');
     }
-    const message = Buffer.from(parsed.nonce, 'utf8');
+    const message = Buffer.from(signedText(parsed), 'utf8');
     let ok = check(message, parsed, parsed.signature.length === 64 ? 'ieee-p1363' : 'der');
     // 64 bytes is r||s, but a DER signature with short r and s can also be 64 bytes long: try it
     // as DER too. Each reading is a full ECDSA check against the same key and message.

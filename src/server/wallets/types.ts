@@ -12,6 +12,18 @@ export interface ParsedSignIn {
   nonce: string;
   /** The canonical address the caller claims (compared with the challenge's address). */
   address: string;
+  /** Set when the proof is over a domain-bound message (CAIP-122 / EIP-4361) instead of the bare challenge. */
+  binding?: MessageBinding;
+}
+
+/** What a domain-bound message binds the proof to. Times are epoch milliseconds. */
+export interface MessageBinding {
+  /** The message exactly as sent: the signature is over its UTF-8 bytes. */
+  message: string;
+  domain: string;
+  issuedAt: number;
+  expirationTime?: number;
+  notBefore?: number;
 }
 
 /** Extra context a verifier may need (SIWE: allowed domains, chain ids, clock). */
@@ -33,4 +45,9 @@ export interface WalletVerifier<P extends ParsedSignIn = ParsedSignIn> {
    * ('bad_signature' | 'address_mismatch') on failure.
    */
   verify(parsed: P, ctx: VerifyContext): Promise<void> | void;
+}
+
+/** What the proof is over: the domain-bound message when there is one, else the bare challenge. */
+export function signedText(parsed: ParsedSignIn): string {
+  return parsed.binding?.message ?? parsed.nonce;
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { RedisClient } from '../../redis/connection.js';
-import { parsePosition, positionOf, positionOfSince } from '../revocation-order.js';
+import { positionOf, positionOfSince, readPosition } from '../revocation-order.js';
 import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
 import { redisScript } from './script.js';
@@ -124,7 +124,7 @@ export class RedisRevocationStore implements RevocationStore {
       const want = Math.min(READ_BATCH, query.limit - items.length);
       const batch = await redisCall(() => this.#redis.zrangebylex(this.#keys[2], start, '+', 'LIMIT', 0, want));
       for (const p of batch) {
-        const entry = parsePosition(p);
+        const entry = readPosition(p);
         if (entry !== undefined && entry.exp > t) items.push(entry);
       }
       if (batch.length < want) return { items, version, next: null };
