@@ -90,6 +90,10 @@ describe.skipIf(skipReason)('pico-auth chart on real platforms, on a real Kubern
     const res = await helm(helmBin!, cp, ['upgrade', RELEASE, chartDir, '--namespace', NS, ...VALUES, '--timeout', '120s']);
     expect(res.code, res.stderr).toBe(0);
     expect(await generations()).toEqual(first);
+    // The measure can see a roll: a settings change does roll the auth pods (checksum/config), only them.
+    const changed = await helm(helmBin!, cp, ['upgrade', RELEASE, chartDir, '--namespace', NS, ...VALUES, '--set', 'config.logLevel=debug', '--timeout', '120s']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(await generations()).toEqual([first[0]! + 1, first[1], first[2]]);
   }, STEP_TIMEOUT_MS);
 
   it('uninstall keeps the bundled Redis data claim and nothing else', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { AuthError, ConfigError } from '../errors/index.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
 type Settings = typeof SETTINGS;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isPasswordHash } from '../../lib/password.js';
+import { originProblems } from './origins.js';
 
 /**
  * The one table of every setting: its programmatic name (a field of `serverAuth`), its environment
@@ -32,6 +34,12 @@ const list = z.union([
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
 const hostPortList = list.pipe(z.array(hostPort));
 const optionalString = z.string().min(1).optional();
+/** Exact browser origins (config/origins.ts), deduplicated. */
+const origins = list
+  .superRefine((entries, ctx) => {
+    for (const message of originProblems(entries)) ctx.addIssue({ code: 'custom', message });
+  })
+  .transform((entries) => [...new Set(entries)]);
 
 export const SETTINGS = {
   // --- Seed keys -----------------------------------------------------------------------------
@@ -52,7 +60,7 @@ export const SETTINGS = {
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
   metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
-  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
+  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: origins.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
   demoPage: { env: 'AUTH_DEMO_PAGE', schema: bool.default(false), doc: 'Serve the wallet sign-in demo page at `/`.' },
 
   // --- Keys ------------------------------------------------------------------------------------
@@ -78,7 +86,7 @@ export const SETTINGS = {
 
   // --- Admin bootstrap login -------------------------------------------------------------------
   adminEmail: { env: 'AUTH_ADMIN_EMAIL', schema: z.string().email().optional(), doc: 'Admin login e-mail; with `AUTH_ADMIN_PASSWORD_HASH`, enables `POST /login`.' },
-  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: optionalString, doc: 'scrypt hash string made by `pico-auth-keys hash-password`.' },
+  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth-keys hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth-keys hash-password`.' },
   adminRole: { env: 'AUTH_ADMIN_ROLE', schema: z.string().min(1).default('operator'), doc: 'Role claim of the admin login.' },
 
   // --- Service tokens (fleet sessions) ---------------------------------------------------------

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
@@ -9,6 +10,8 @@ export interface KeyManagerOptions {
   dir: string;
   /** Safety-net re-check period in ms: file events on symlink swaps are unreliable. */
   recheckIntervalMs: number;
+  /** Clock in epoch ms: the keyring's `loadedAt`. @default the system clock */
+  now?: () => number;
 }
 
 export interface KeyManagerEvents {
@@ -33,11 +36,13 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
   #debounce: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   readonly #intervalMs: number;
+  readonly #now: () => number;
 
   constructor(options: KeyManagerOptions) {
     super();
     this.dir = options.dir;
     this.#intervalMs = options.recheckIntervalMs;
+    this.#now = options.now ?? systemClock.now;
   }
 
   /** The serving keyring, or undefined while no key has ever loaded. */
@@ -91,7 +96,7 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
     const digest = hash.digest('hex');
     if (digest === this.#lastDigest) return;
     try {
-      const keyring = await buildKeyring(files);
+      const keyring = await buildKeyring(files, this.#now());
       const previous = this.#keyring;
       this.#keyring = keyring;
       this.#lastDigest = digest;

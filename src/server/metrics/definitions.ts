@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
-import type { LoginOutcome, RefreshOutcome, SignInOutcome, TokenKind } from '../events.js';
+import type { AuditOperation, LoginOutcome, RefreshOutcome, SignInOutcome, TokenKind } from '../events.js';
 
 /** Every metric name of the service starts with this (default process metrics included). */
 export const METRIC_PREFIX = 'pico_auth_';
@@ -11,13 +11,15 @@ export const SIGN_IN_OUTCOMES = ['success', 'bad_signature', 'bad_challenge', 'a
 export const REFRESH_OUTCOMES = ['rotated', 'replayed', 'reused', 'superseded', 'credential_changed', 'expired', 'invalid'] as const satisfies readonly RefreshOutcome[];
 export const LOGIN_OUTCOMES = ['success', 'bad_credentials', 'disabled', 'rate_limited', 'unavailable', 'error'] as const satisfies readonly LoginOutcome[];
 export const TOKEN_KINDS = ['access', 'refresh', 'service'] as const satisfies readonly TokenKind[];
+export const AUDIT_OPERATIONS = ['add', 'remove'] as const satisfies readonly AuditOperation[];
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : never;
 const exhaustive: [
   Exhaustive<SignInOutcome, (typeof SIGN_IN_OUTCOMES)[number]>,
   Exhaustive<RefreshOutcome, (typeof REFRESH_OUTCOMES)[number]>,
   Exhaustive<LoginOutcome, (typeof LOGIN_OUTCOMES)[number]>,
   Exhaustive<TokenKind, (typeof TOKEN_KINDS)[number]>,
-] = [true, true, true, true];
+  Exhaustive<AuditOperation, (typeof AUDIT_OPERATIONS)[number]>,
+] = [true, true, true, true, true];
 void exhaustive;
 
 /** Seconds. HTTP handlers here answer in well under a millisecond to a few hundred (ML-DSA, Redis). */
@@ -81,6 +83,12 @@ export function defineMetrics(registry: Registry) {
       name: `${METRIC_PREFIX}rate_delayed_total`,
       help: 'Requests delayed (not refused) by a slowdown limit, by limiter.',
       labelNames: ['limiter'] as const,
+      registers,
+    }),
+    auditFailures: new Counter({
+      name: `${METRIC_PREFIX}audit_write_failures_total`,
+      help: 'Mint audit writes that failed (best effort: the credential or revocation itself stands), by operation (add, remove).',
+      labelNames: ['operation'] as const,
       registers,
     }),
     redisDuration: new Histogram({

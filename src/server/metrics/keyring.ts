@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KeyManager, Keyring } from '../keys/index.js';
 import type { KeyState } from '../keys/key-entry.js';
@@ -6,7 +7,7 @@ import { METRIC_PREFIX } from './definitions.js';
 const STATES: readonly KeyState[] = ['active', 'next', 'retired'];
 
 export interface KeyringMetricsOptions {
-  /** Clock in epoch ms (tests pass a fixed one). Default `Date.now`. */
+  /** Clock in epoch ms (tests pass a fixed one). Default: the system clock. */
   now?: () => number;
 }
 
@@ -21,7 +22,7 @@ export interface KeyringMetricsOptions {
  * Returns the function that unsubscribes.
  */
 export function keyringMetrics(registry: Registry, keys: KeyManager, options: KeyringMetricsOptions = {}): () => void {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   const registers = [registry];
   let activeKid: string | undefined;
   let activeSince = 0;

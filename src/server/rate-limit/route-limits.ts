@@ -1,5 +1,5 @@
 import type { AuthConfig } from '../config/index.js';
-import type { RouteLimits } from '../context.js';
+import type { RouteLimits } from '../routes/deps.js';
 import type { ServiceEvents } from '../events.js';
 import type { RedisClient } from '../redis/connection.js';
 import { canonicalAddress } from '../wallets/address.js';

@@ -2,7 +2,7 @@
  * Store interfaces. Every implementation (memory, Redis) passes the one conformance suite in
  * test/server/stores/conformance.ts. Contracts stated here are what the suite checks.
  *
- * Failure contract: an implementation that cannot reach its backend throws StoreUnavailableError
+ * Failure contract: an implementation that cannot reach its backend throws AuthError `store_unavailable`
  * (rendered as 503) within the configured command timeout; it never hangs and never returns a
  * wrong answer instead.
  */
@@ -87,6 +87,7 @@ export interface RotateOptions {
   /**
    * Grace window in milliseconds: a spent token presented again less than this long after it was
    * spent is answered with the family's live token ('replayed') instead of revoking the family. 0: off.
+   * Times are the store's clock; a spend a paused Redis runs late is dated when it ran.
    */
   graceMs: number;
   /**
@@ -109,11 +110,13 @@ export type RotateResult =
   | { outcome: 'replayed'; claims: SessionClaims; salts: string[] }
   /** Spent, presented after the grace window: the whole family has now been revoked. */
   | { outcome: 'reused' }
+  /** The family lived out its lifetime (remembered a day past it; after that it is `invalid`). */
+  | { outcome: 'expired' }
   /** Within the grace window, but the live token is more than MAX_REPLAY_STEPS successors away: refused, nothing revoked. */
   | { outcome: 'superseded' }
   /** The credential that started the family is no longer the configured one: the family has now been revoked. */
   | { outcome: 'credential_changed' }
-  /** Unknown, expired, or its family was revoked. */
+  /** Unknown, or its family was revoked. */
   | { outcome: 'invalid' };
 
 /**

@@ -1,5 +1,6 @@
+import { epochSeconds, systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
-import { KeysUnavailableError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import type { Keyring } from '../keys/index.js';
 import type { SessionClaims } from '../stores/types.js';
 import { signCompactJws } from './jws.js';
@@ -27,9 +28,9 @@ export async function signAccessToken(
   keyring: Keyring | undefined,
   claims: SessionClaims,
   settings: AccessTokenSettings,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = epochSeconds(systemClock),
 ): Promise<IssuedAccessToken> {
-  if (!keyring) throw new KeysUnavailableError();
+  if (!keyring) throw new AuthError('keys_unavailable');
   const { active } = keyring;
   const jti = randomUUID();
   const exp = nowSeconds + settings.ttlSeconds;

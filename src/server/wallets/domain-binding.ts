@@ -18,7 +18,7 @@
  */
 import { base58 } from '@scure/base';
 import type { AuthConfig } from '../config/index.js';
-import { BadRequestError, UnauthorizedError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { canonicalAddress } from './address.js';
 import { canonicalChallenge } from './fields.js';
@@ -84,16 +84,16 @@ export function createBindingPolicy(config: Pick<AuthConfig, 'siweDomains' | 'si
     /** 401 `siwe_*` unless the domain is allowed and the times hold within the skew. */
     check(binding: MessageBinding, now: number): void {
       if (!domains.has(binding.domain.toLowerCase())) {
-        throw new UnauthorizedError(`The message's domain "${binding.domain}" is not one this service accepts.`, 'siwe_domain_mismatch');
+        throw new AuthError('siwe_domain_mismatch', `The message's domain "${binding.domain}" is not one this service accepts.`);
       }
       if (binding.expirationTime !== undefined && now > binding.expirationTime + skewMs) {
-        throw new UnauthorizedError("The message's Expiration Time has passed.", 'siwe_expired');
+        throw new AuthError('siwe_expired', "The message's Expiration Time has passed.");
       }
       if (binding.notBefore !== undefined && now < binding.notBefore - skewMs) {
-        throw new UnauthorizedError("The message's Not Before time has not come yet.", 'siwe_not_yet_valid');
+        throw new AuthError('siwe_not_yet_valid', "The message's Not Before time has not come yet.");
       }
       if (binding.issuedAt > now + skewMs) {
-        throw new UnauthorizedError("The message's Issued At is in the future.", 'siwe_issued_in_future');
+        throw new AuthError('siwe_issued_in_future', "The message's Issued At is in the future.");
       }
     },
   };
@@ -104,8 +104,8 @@ export type BindingPolicy = ReturnType<typeof createBindingPolicy>;
 /** 400 unless `body.message` is a string; then the bounds (before any parsing). */
 export function messageField(body: Record<string, unknown>): string {
   const message = body.message;
-  if (message === undefined || message === null) throw new BadRequestError('`message` is required.');
-  if (typeof message !== 'string') throw new BadRequestError('`message` must be a string.');
+  if (message === undefined || message === null) throw new AuthError('invalid_request', '`message` is required.');
+  if (typeof message !== 'string') throw new AuthError('invalid_request', '`message` must be a string.');
   checkMessageBounds(message);
   return message;
 }
@@ -124,7 +124,7 @@ export function bindingOf(message: string, parsed: SignInMessage): MessageBindin
 /** The message's Nonce must be a challenge we issued (64 hex); the grammar alone allows any 8+ alphanumerics. */
 export function messageNonce(nonce: string): string {
   if (!/^[0-9a-fA-F]{64}$/.test(nonce)) {
-    throw new BadRequestError("The message's Nonce must be the 64-hex-digit challenge returned by POST /challenge.", 'invalid_siwe_nonce');
+    throw new AuthError('invalid_siwe_nonce', "The message's Nonce must be the 64-hex-digit challenge returned by POST /challenge.");
   }
   return canonicalChallenge(nonce, 'Nonce');
 }
@@ -146,13 +146,13 @@ export function withDomainBinding<P extends ParsedSignIn>(inner: WalletVerifier<
       }
       // EIP-191 has no message form (EIP-4361 is its domain-bound twin): an extra field stays ignored.
       if (!namespace) return inner.parse(body);
-      if (!policy.enabled) throw new BadRequestError('Domain-bound sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
+      if (!policy.enabled) throw new AuthError('siwe_disabled', 'Domain-bound sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.');
       const message = messageField(body);
       const parsed = parseSignInMessage(message, { chainIdRequired: false, compactLayout: true });
       if (parsed.chainName !== namespace.chainName) {
-        throw new BadRequestError(
-          `${inner.algorithm} signs messages for a ${namespace.chainName} account (namespace ${namespace.id}); this message is for a ${parsed.chainName} account.`,
+        throw new AuthError(
           'siwe_namespace_mismatch',
+          `${inner.algorithm} signs messages for a ${namespace.chainName} account (namespace ${namespace.id}); this message is for a ${parsed.chainName} account.`,
         );
       }
       const address = namespace.address(parsed.address);
@@ -168,8 +168,8 @@ export function withDomainBinding<P extends ParsedSignIn>(inner: WalletVerifier<
   };
 }
 
-function bindingRequired(what: string): BadRequestError {
-  return new BadRequestError(`This server requires a domain-bound sign-in (AUTH_REQUIRE_DOMAIN_BINDING): sign ${what}, not the bare challenge.`, 'domain_binding_required');
+function bindingRequired(what: string): AuthError {
+  return new AuthError('domain_binding_required', `This server requires a domain-bound sign-in (AUTH_REQUIRE_DOMAIN_BINDING): sign ${what}, not the bare challenge.`);
 }
 
 function canonicalAddressOr(line: string, what: string): string {
@@ -180,6 +180,6 @@ function canonicalAddressOr(line: string, what: string): string {
   }
 }
 
-function invalidAddress(what: string): BadRequestError {
-  return new BadRequestError(`\`message\`: the address line must be ${what}.`, 'invalid_siwe_message');
+function invalidAddress(what: string): AuthError {
+  return new AuthError('invalid_siwe_message', `\`message\`: the address line must be ${what}.`);
 }

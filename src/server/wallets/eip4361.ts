@@ -12,7 +12,7 @@
  * Shape problems are 400 (before the challenge is consumed); policy and proof failures are 401.
  */
 import type { AuthConfig } from '../config/index.js';
-import { BadRequestError, UnauthorizedError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { canonicalAddress, toChecksumAddress } from './address.js';
 import { createBindingPolicy, messageField, bindingOf, messageNonce } from './domain-binding.js';
 import { addressMismatch, badSignature } from './errors.js';
@@ -41,21 +41,21 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
 
     parse(body) {
       if (!policy.enabled) {
-        throw new BadRequestError('EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
+        throw new AuthError('siwe_disabled', 'EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.');
       }
       const message = messageField(body);
       const signature = ethSignatureField(body);
       const siwe = parseSignInMessage(message, { chainIdRequired: true, compactLayout: false });
       if (siwe.chainName !== 'Ethereum') {
-        throw new BadRequestError('`message` is not a valid EIP-4361 message: it must be for an Ethereum account.', 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', '`message` is not a valid EIP-4361 message: it must be for an Ethereum account.');
       }
       // EIP-4361 requires the EIP-55 checksummed address.
       if (!/^0x[0-9a-fA-F]{40}$/.test(siwe.address) || toChecksumAddress(siwe.address) !== siwe.address) {
-        throw new BadRequestError("`message` is not a valid EIP-4361 message: the address must be EIP-55 checksummed.", 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', "`message` is not a valid EIP-4361 message: the address must be EIP-55 checksummed.");
       }
       const chainId = Number(siwe.chainId);
       if (!Number.isSafeInteger(chainId) || chainId <= 0) {
-        throw new BadRequestError('`message` has an invalid Chain ID.', 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', '`message` has an invalid Chain ID.');
       }
       return {
         algorithm: ALGORITHM,
@@ -70,7 +70,7 @@ export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip436
     verify(parsed: Eip4361SignIn, ctx: VerifyContext) {
       policy.check(parsed.binding, ctx.now);
       if (chainIds.size > 0 && !chainIds.has(parsed.chainId)) {
-        throw new UnauthorizedError(`The message's Chain ID ${parsed.chainId} is not accepted.`, 'siwe_chain_not_allowed');
+        throw new AuthError('siwe_chain_not_allowed', `The message's Chain ID ${parsed.chainId} is not accepted.`);
       }
       const signer = recoverPersonalSigner(parsed.binding.message, parsed.signature);
       if (signer === null) throw badSignature(ALGORITHM);

@@ -3,7 +3,7 @@
  * name. Anything else (missing, not a string, another spelling) is a 400 `unsupported_algorithm`
  * that lists the accepted values, never a 500.
  */
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { eip191Verifier } from './eip191.js';
 import { createEip4361Verifier, type SiweConfig } from './eip4361.js';
 import { createBindingPolicy, withDomainBinding, type BindingConfig } from './domain-binding.js';
@@ -20,7 +20,7 @@ export { NAMESPACES } from './domain-binding.js';
 export interface WalletVerifiers {
   /** The accepted `algorithm` values, in the contract's order. */
   readonly algorithms: readonly string[];
-  /** The verifier for `algorithm`; throws BadRequestError(`unsupported_algorithm`) otherwise. */
+  /** The verifier for `algorithm`; throws AuthError(`unsupported_algorithm`) otherwise. */
   get(algorithm: unknown): WalletVerifier;
 }
 
@@ -46,10 +46,10 @@ export function createWalletVerifiers(config: WalletConfig): WalletVerifiers {
       if (verifier) return verifier;
       const supported = algorithms.join(', ');
       if (algorithm === undefined || algorithm === null) {
-        throw new BadRequestError(`\`algorithm\` is required; one of: ${supported}.`, 'unsupported_algorithm');
+        throw new AuthError('unsupported_algorithm', `\`algorithm\` is required; one of: ${supported}.`);
       }
       const shown = typeof algorithm === 'string' ? JSON.stringify(algorithm.slice(0, 40)) : `a ${typeof algorithm}`;
-      throw new BadRequestError(`Unsupported \`algorithm\` ${shown}; one of: ${supported}.`, 'unsupported_algorithm');
+      throw new AuthError('unsupported_algorithm', `Unsupported \`algorithm\` ${shown}; one of: ${supported}.`);
     },
   };
 }

@@ -9,7 +9,7 @@
  * every wallet normalizes to low S, reject high S like ethers does.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { evmAddressFromPublicKey, isCanonicalEvmAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
@@ -42,17 +42,17 @@ export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
     const nonce = challengeField(body);
     const tag = publicKey[0];
     if (!(publicKey.length === 33 ? tag === 0x02 || tag === 0x03 : tag === 0x04)) {
-      throw new BadRequestError('`public_key` must be SEC1: 33 bytes starting 02/03 (compressed) or 65 bytes starting 04.');
+      throw new AuthError('invalid_request', '`public_key` must be SEC1: 33 bytes starting 02/03 (compressed) or 65 bytes starting 04.');
     }
     if (signature.length !== 64 && (signature.length < 8 || signature[0] !== 0x30)) {
-      throw new BadRequestError('`signature` must be 64 bytes (r||s) or a DER ECDSA signature (starting 30).');
+      throw new AuthError('invalid_request', '`signature` must be 64 bytes (r||s) or a DER ECDSA signature (starting 30).');
     }
     let key: KeyObject;
     try {
       // OpenSSL decodes (and so checks) the point on import: an off-curve key is a 400 here.
       key = createPublicKey({ key: Buffer.concat([Buffer.from(SPKI_PREFIX[publicKey.length]!, 'hex'), publicKey]), format: 'der', type: 'spki' });
     } catch {
-      throw new BadRequestError('`public_key` is not a point on secp256k1.');
+      throw new AuthError('invalid_request', '`public_key` is not a point on secp256k1.');
     }
     return { algorithm: ALGORITHM, nonce, address, publicKey, key, signature };
   },

@@ -23,7 +23,7 @@
  *   [ LF "Request ID: " request-id ]
  *   [ LF "Resources:" *( LF "- " uri ) ]
  */
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 
 /**
  * Cost bounds, checked in one pass over the text before any parsing. A real sign-in message is a
@@ -182,10 +182,10 @@ function opt(value: string | undefined, what: string): string | undefined {
   return value === undefined ? undefined : dateTime(value, what);
 }
 
-function invalid(reason: string): BadRequestError {
-  return new BadRequestError(`\`message\` is not a valid sign-in message: ${reason}.`, 'invalid_siwe_message');
+function invalid(reason: string): AuthError {
+  return new AuthError('invalid_siwe_message', `\`message\` is not a valid sign-in message: ${reason}.`);
 }
 
-function tooLarge(what: string): BadRequestError {
-  return new BadRequestError(`\`message\` ${what}; it is refused before parsing.`, 'siwe_message_too_large');
+function tooLarge(what: string): AuthError {
+  return new AuthError('siwe_message_too_large', `\`message\` ${what}; it is refused before parsing.`);
 }

@@ -36,12 +36,12 @@ export interface WalletVerifier<P extends ParsedSignIn = ParsedSignIn> {
   readonly algorithm: string;
   /**
    * Validates the request body's shape (lengths, hex) and returns the parsed sign-in.
-   * Throws BadRequestError (400) for a malformed body. Never consumes anything.
+   * Throws AuthError (400, e.g. `invalid_request`) for a malformed body. Never consumes anything.
    */
   parse(body: Record<string, unknown>): P;
   /**
    * Checks the signature over the challenge and that the key/signer is bound to `parsed.address`
-   * exactly as the contract says. Throws UnauthorizedError (401) with a stable code
+   * exactly as the contract says. Throws AuthError (401) with a stable code
    * ('bad_signature' | 'address_mismatch') on failure.
    */
   verify(parsed: P, ctx: VerifyContext): Promise<void> | void;

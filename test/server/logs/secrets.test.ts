@@ -132,12 +132,12 @@ describe('no secret in any log line', () => {
     const broken = generateKeyPem('RS256');
     keepKey(broken);
     writeFileSync(join(keysDir, 'active.pem'), broken.slice(0, 900));
-    await service.context.keys.check();
+    await service.keys.check();
     const next = generateKeyPem('ES256');
     keepKey(next);
     writeFileSync(join(keysDir, 'active.pem'), next);
-    await service.context.keys.check();
-    expect(service.context.keys.keyring?.active.alg).toBe('ES256');
+    await service.keys.check();
+    expect(service.keys.keyring?.active.alg).toBe('ES256');
 
     await service.close();
     expect(secrets.size).toBeGreaterThan(30);

@@ -9,7 +9,7 @@ import { encodeBase58, Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config/load.js';
-import { ConfigError } from '../../../src/server/errors.js';
+import { ConfigError } from '../../../src/server/errors/index.js';
 import { noRedis } from '../../helpers/redis.js';
 import { postJson, startService, type RunningService } from '../../helpers/service.js';
 import { claimsOf } from './session-helpers.js';

@@ -16,7 +16,7 @@ describe.skipIf(noRedis())('a challenge flood for a victim\'s address (Redis, de
   const limited: string[] = [];
   beforeAll(async () => {
     svc = await startService({ trustProxy: 1 }, 'redis');
-    svc.service.context.events.on('rateLimited', (name) => limited.push(name));
+    svc.service.events.on('rateLimited', (name) => limited.push(name));
   });
   afterAll(() => svc.close());
 
@@ -63,8 +63,8 @@ describe.skipIf(noRedis())('wrong passwords for the admin\'s e-mail (Redis, defa
   beforeAll(async () => {
     // The slowdown's cap lowered from 5 s so that the test stays short; its budget (5) is the default.
     svc = await startService({ ...(await adminSettings()), trustProxy: 1, loginSlowdownMaxMs: 1000 }, 'redis');
-    svc.service.context.events.on('rateLimited', (name) => limited.push(name));
-    svc.service.context.events.on('rateDelayed', (name) => delayed.push(name));
+    svc.service.events.on('rateLimited', (name) => limited.push(name));
+    svc.service.events.on('rateDelayed', (name) => delayed.push(name));
   });
   afterAll(() => svc.close());
 

@@ -1,3 +1,4 @@
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { MINT_CURSOR, type MintPage, type MintQuery, type MintRecord, type MintStore } from '../types.js';
 
 /** Per-process mint audit for the embedded default: same semantics as the Redis store. */
@@ -5,12 +6,12 @@ export class MemoryMintStore implements MintStore {
   /** In issue order (Map keeps insertion order), each with its order number: what a cursor names. */
   readonly #records = new Map<string, { order: number; record: MintRecord }>();
   readonly #max: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   #order = 0;
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+  constructor(options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#max = options.maxEntries ?? 10_000;
-    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#clock = options.clock ?? systemClock;
   }
 
   async add(record: MintRecord): Promise<void> {
@@ -40,7 +41,7 @@ export class MemoryMintStore implements MintStore {
   }
 
   #prune(): void {
-    const now = this.#now();
+    const now = epochSeconds(this.#clock);
     for (const [id, e] of this.#records) if (e.record.expiresAt <= now) this.#records.delete(id);
   }
 }

@@ -1,6 +1,7 @@
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import { MINT_CURSOR, MINT_KINDS, type MintPage, type MintQuery, type MintRecord, type MintStore } from '../types.js';
-import { redisCall } from './call.js';
+import { execOrThrow, redisCall } from './call.js';
 import { redisScript } from './script.js';
 
 /**
@@ -62,14 +63,16 @@ return out
  */
 export class RedisMintStore implements MintStore {
   readonly #redis: RedisClient;
+  readonly #clock: Clock;
   readonly #keys: string[];
   readonly #seq: string;
   readonly #cap: number;
   readonly #add: ReturnType<typeof redisScript>;
   readonly #list: ReturnType<typeof redisScript>;
 
-  constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number } = {}) {
+  constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#redis = redis;
+    this.#clock = options.clock ?? systemClock;
     const base = `${keyPrefix}mn:{mn}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`, ...MINT_KINDS.map((k) => `${base}issued:${k}`)];
     this.#seq = `${base}seq`;
@@ -81,7 +84,7 @@ export class RedisMintStore implements MintStore {
   async add(record: MintRecord): Promise<void> {
     const json = JSON.stringify(record);
     const index = 4 + MINT_KINDS.indexOf(record.kind);
-    await redisCall(() => this.#add(...this.#keys, this.#seq, now(), record.id, json, record.expiresAt, this.#cap, index));
+    await redisCall(() => this.#add(...this.#keys, this.#seq, epochSeconds(this.#clock), record.id, json, record.expiresAt, this.#cap, index));
   }
 
   async list(query: MintQuery): Promise<MintPage> {
@@ -89,7 +92,7 @@ export class RedisMintStore implements MintStore {
     if (query.cursor !== undefined && !MINT_CURSOR.test(query.cursor)) throw new TypeError('not a mint cursor');
     const index = query.kind ? 4 + MINT_KINDS.indexOf(query.kind) : 3;
     const from = query.cursor === undefined ? '+inf' : `(${query.cursor}`;
-    const rows = (await redisCall(() => this.#list(...this.#keys, now(), query.limit, index, from))) as string[];
+    const rows = (await redisCall(() => this.#list(...this.#keys, epochSeconds(this.#clock), query.limit, index, from))) as string[];
     const last = rows.at(-1);
     const next = last?.startsWith('next:') ? last.slice(5) : undefined;
     const items = (next === undefined ? rows : rows.slice(0, -1)).map((r) => JSON.parse(r) as MintRecord);
@@ -101,12 +104,7 @@ export class RedisMintStore implements MintStore {
     let tx = this.#redis.multi().hdel(data!, id);
     for (const key of indexes) tx = tx.zrem(key, id);
     await redisCall(() =>
-      tx.exec().then((results) => {
-        if (!results) throw new Error('transaction aborted');
-        for (const [err] of results) if (err) throw err;
-      }),
+      tx.exec().then(execOrThrow),
     );
   }
 }
-
-const now = () => Math.floor(Date.now() / 1000);

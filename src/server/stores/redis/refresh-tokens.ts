@@ -1,44 +1,58 @@
+import { systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import { MAX_REPLAY_STEPS, type RefreshTokenStore, type RotateOptions, type RotateResult, type SessionClaims, type Successor } from '../types.js';
-import { redisCall } from './call.js';
+import { execOrThrow, redisCall } from './call.js';
 import { redisScript } from './script.js';
 
+/** A family key outlives its tokens by this long, so that a late presentation counts as `expired`. */
+const EXPIRED_FAMILY_MEMORY_SECONDS = 86_400;
+
 /**
- * Values. Family key: the fingerprint of the credential that started it, or '-'; its expiry is the
- * family's end, set once at creation (EXAT) and never re-armed. Token key: a state byte, then
+ * Values. Family key: `<end, epoch s> <fingerprint of the credential that started it, or '-'>`,
+ * written once at creation and never re-armed: the family ends when it started plus its lifetime;
+ * the key lives a day past that end, so that a late presentation is `expired` (then `invalid`).
+ * A family value of '1' predates the end value (an older version): live, no credential.
+ * Token key, expiring at the family's end:
  *   live:  '0' <claims JSON>
- *   spent: '1' <spent at, ms> ' ' <successor salt> ' ' <successor hash> ' ' <claims JSON>
+ *   spent: '1' <spent at, epoch ms> ' ' <successor salt> ' ' <successor hash> ' ' <claims JSON>
  * The claims are copied verbatim (no cjson round trip, which would turn [] into {}).
  *
  * ROTATE. KEYS: family, presented token, new token (all share the `{familyId}` hash tag).
  * ARGV: [1] new salt, [2] new hash, [3] grace ms, [4] configured credential ('' none),
- * [5] token key prefix of this family, [6] longest replay walk.
- * Times come from the Redis server (TIME), so every replica measures the grace window on one clock
- * and a script delayed by a paused Redis records when it really ran.
+ * [5] this family's token key prefix, [6] longest replay walk, [7] now (epoch ms, the service clock).
+ * A spend is dated max(service clock, Redis TIME): a script that a paused or frozen Redis runs late
+ * is dated when it ran, so a retry after a long hang is still inside the window.
  * A replay walks successor keys built from ARGV[5]: undeclared, but in the same slot (same hash tag).
  */
 const ROTATE = `
-local fam = redis.call('GET', KEYS[1])
-if not fam then return {'invalid'} end
-if fam ~= '-' and fam ~= ARGV[4] then
-  redis.call('DEL', KEYS[1])
-  return {'credential_changed'}
+local family = redis.call('GET', KEYS[1])
+if not family then return {'invalid'} end
+local now = tonumber(ARGV[7])
+local ends, credential = string.match(family, '^(%d+) (%S+)$')
+if ends then
+  if tonumber(ends) * 1000 <= now then return {'expired'} end
+  if credential ~= '-' and credential ~= ARGV[4] then
+    redis.call('DEL', KEYS[1])
+    return {'credential_changed'}
+  end
 end
 local raw = redis.call('GET', KEYS[2])
 if not raw then return {'invalid'} end
-local t = redis.call('TIME')
-local nowText = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
-local now = tonumber(nowText)
 if string.sub(raw, 1, 1) == '0' then
-  local pttl = redis.call('PTTL', KEYS[1])
-  if pttl <= 0 then return {'invalid'} end
+  local t = redis.call('TIME')
+  local spentAt = math.max(now, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
   local claims = string.sub(raw, 2)
-  redis.call('SET', KEYS[2], '1' .. nowText .. ' ' .. ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. claims, 'KEEPTTL')
-  redis.call('SET', KEYS[3], '0' .. claims, 'PX', pttl)
+  redis.call('SET', KEYS[2], '1' .. string.format('%.0f', spentAt) .. ' ' .. ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. claims, 'KEEPTTL')
+  local pttl = redis.call('PTTL', KEYS[2])
+  if pttl > 0 then
+    redis.call('SET', KEYS[3], '0' .. claims, 'PX', pttl)
+  else
+    redis.call('SET', KEYS[3], '0' .. claims)
+  end
   return {'rotated', claims}
 end
 local spentAt, salt, nextHash = string.match(raw, '^1(%d+) (%S+) (%S+) ')
-if not spentAt or now >= tonumber(spentAt) + tonumber(ARGV[3]) then
+if not spentAt or tonumber(ARGV[3]) == 0 or now >= tonumber(spentAt) + tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return {'reused'}
 end
@@ -61,9 +75,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #rotate: ReturnType<typeof redisScript>;
+  readonly #clock: Clock;
 
-  constructor(redis: RedisClient, keyPrefix: string) {
+  constructor(redis: RedisClient, keyPrefix: string, clock: Clock = systemClock) {
     this.#redis = redis;
+    this.#clock = clock;
     this.#prefix = keyPrefix;
     this.#rotate = redisScript(redis, ROTATE, 3);
   }
@@ -77,36 +93,30 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   async create(familyId: string, tokenHash: string, claims: SessionClaims, options: { expiresAt: number; credential?: string }): Promise<void> {
-    const value = `0${JSON.stringify(claims)}`;
+    const { expiresAt } = options;
     await redisCall(() =>
       this.#redis
         .multi()
-        .set(this.#family(familyId), options.credential || '-', 'EXAT', options.expiresAt)
-        .set(this.#tokenPrefix(familyId) + tokenHash, value, 'EXAT', options.expiresAt)
+        .set(this.#family(familyId), `${expiresAt} ${options.credential || '-'}`, 'EXAT', expiresAt + EXPIRED_FAMILY_MEMORY_SECONDS)
+        .set(this.#tokenPrefix(familyId) + tokenHash, `0${JSON.stringify(claims)}`, 'EXAT', expiresAt)
         .exec()
-        .then(assertExec),
+        .then(execOrThrow),
     );
   }
 
   async rotate(familyId: string, oldHash: string, next: Successor, options: RotateOptions): Promise<RotateResult> {
     const tokens = this.#tokenPrefix(familyId);
     const result = (await redisCall(() =>
-      this.#rotate(this.#family(familyId), tokens + oldHash, tokens + next.hash, next.salt, next.hash, options.graceMs, options.credential, tokens, MAX_REPLAY_STEPS),
+      this.#rotate(this.#family(familyId), tokens + oldHash, tokens + next.hash, next.salt, next.hash, options.graceMs, options.credential, tokens, MAX_REPLAY_STEPS, this.#clock.now()),
     )) as string[];
     const [outcome, claims, ...salts] = result;
     if (outcome === 'rotated') return { outcome, claims: JSON.parse(claims!) as SessionClaims };
     if (outcome === 'replayed') return { outcome, claims: JSON.parse(claims!) as SessionClaims, salts };
-    if (outcome === 'reused' || outcome === 'superseded' || outcome === 'credential_changed') return { outcome };
+    if (outcome === 'reused' || outcome === 'expired' || outcome === 'superseded' || outcome === 'credential_changed') return { outcome };
     return { outcome: 'invalid' };
   }
 
   async revokeFamily(familyId: string): Promise<void> {
     await redisCall(() => this.#redis.del(this.#family(familyId)));
   }
-}
-
-/** MULTI/EXEC reports per-command errors in its result instead of throwing. */
-function assertExec(results: [Error | null, unknown][] | null): void {
-  if (!results) throw new Error('transaction aborted');
-  for (const [err] of results) if (err) throw err;
 }
