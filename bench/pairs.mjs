@@ -8,12 +8,15 @@
 //  - downstream: GET /api/data guarded by this library (cache on / off), express-jwt + jwks-rsa,
 //    Auth0's express-oauth2-jwt-bearer and jose jwtVerify + createRemoteJWKSet, each against the
 //    same route unprotected: the guard's server CPU per request (µs) over the open route's.
+//  - signin (with BENCH_SERVICE_OLD=<another build's bundle>): POST /challenge + /sign-in (RS256
+//    token, Ed25519 wallet, 16 connections, autocannon: wrk cannot sign challenges) of this build
+//    and of the other one, against the crypto bound of one sign-in (node:crypto, server core).
 // Writes bench/PAIRS.md (not with --quick or --no-write).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparePaired, loadRun } from './lib/measure.mjs';
-import { rssSampler, stopChild, stopWorkers } from './lib/proc.mjs';
+import { rssSampler, SERVER_CORE, startWorker, stopChild, stopWorkers } from './lib/proc.mjs';
 import { keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
 import { hasWrk, wrkRun } from './lib/wrk.mjs';
 
@@ -36,6 +39,7 @@ try {
   const main = await startService({ keysDir: keyDir('RS256'), redisUrl: redis.url, prefix: 'pairs:' });
   if (only.includes('jwks')) results.jwks = await jwks(main);
   if (only.includes('downstream')) results.downstream = await downstream(main);
+  if (only.includes('signin')) results.signin = await signin(main, redis);
 } finally {
   await stopWorkers();
   await stopAll();
@@ -60,6 +64,35 @@ async function jwks(main) {
   }
   await stopChild(bare.child);
   return out;
+}
+
+async function signin(main, redis) {
+  log('sign-in');
+  const keysDir = join(WORK, 'keys-RS256');
+  const old = process.env.BENCH_SERVICE_OLD;
+  const other = old ? await startServiceFrom(old, { keysDir, redisUrl: redis.url, prefix: 'pairs-old:' }) : undefined;
+  for (const t of [main, other].filter(Boolean)) await signInOnce(t.url);
+  const bound = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/crypto-bound.mjs'));
+  const entries = [
+    { key: 'bound', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000 }) },
+    { key: 'service', run: (s) => loadRun(main, { kind: 'signin', url: main.url, connections: 16 }, s) },
+  ];
+  if (other) entries.push({ key: 'service-old', run: (s) => loadRun(other, { kind: 'signin', url: other.url, connections: 16 }, s) });
+  const out = await comparePaired(entries, { ...timing, log });
+  await bound.stop();
+  if (other) await stopChild(other.child, 10_000);
+  return out;
+}
+
+async function startServiceFrom(main, options) {
+  const saved = process.env.BENCH_SERVICE_MAIN;
+  process.env.BENCH_SERVICE_MAIN = main;
+  try {
+    return await startService(options);
+  } finally {
+    if (saved === undefined) delete process.env.BENCH_SERVICE_MAIN;
+    else process.env.BENCH_SERVICE_MAIN = saved;
+  }
 }
 
 async function downstream(main) {
@@ -113,6 +146,20 @@ function report(r) {
     }
     lines.push('');
   }
+  if (r.signin) {
+    const g = r.signin;
+    lines.push('## Sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon) against the crypto bound', '', '| contender | ÷ crypto bound, paired | per CPU-second, paired | sign-ins/s | p50 / p99 ms | server CPU µs per sign-in |', '|---|---|---|---|---|---|');
+    for (const [k, x] of Object.entries(g)) {
+      lines.push(`| ${k} | ${k === 'bound' ? '1' : range(x.ratio)} | ${k === 'bound' ? '1' : range(x.ratioPerCpu)} | ${f(x.median, 0)} | ${f(x.latencyP50)} / ${f(x.latencyP99)} | ${f(median(x.runs.map((y) => y.cpuUsPerRequest)), 0)} |`);
+    }
+    if (g['service-old']) {
+      const pair = (k) => g.service.runs.map((y, i) => y.rps / g['service-old'].runs[i].rps);
+      const pairCpu = g.service.runs.map((y, i) => (y.rps / y.serverCpu) / (g['service-old'].runs[i].rps / g['service-old'].runs[i].serverCpu));
+      const sp = (v) => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
+      lines.push('', `This build ÷ the other build (BENCH_SERVICE_OLD), paired: ${range(sp(pair()))} by throughput, ${range(sp(pairCpu))} per CPU-second.`);
+    }
+    lines.push('');
+  }
   lines.push('## Every run', '');
   const runsOf = (title, g) => {
     lines.push(`### ${title}`, '', '| contender | req/s per pair | server CPU µs/request per pair | wrk CPU per pair |', '|---|---|---|---|');
@@ -124,6 +171,7 @@ function report(r) {
   };
   if (r.jwks) for (const [c, g] of Object.entries(r.jwks)) runsOf(`JWKS, ${c} connections`, g);
   if (r.downstream) runsOf('Downstream', r.downstream);
+  if (r.signin) runsOf('Sign-in', r.signin);
   return `${lines.join('\n')}\n`;
 }
 

@@ -88,6 +88,10 @@ export async function comparePaired(entries, { warmSeconds, runSeconds, pairs, l
       latencyP99: median(runs.map((r) => r.latencyP99 ?? NaN)),
       clientCpuMax: Math.max(...runs.map((r) => r.clientCpu ?? 0)),
       ratio: spread(runs.map((r, i) => r.rps / samples[base.key][i].rps)),
+      // The same per CPU-second of each process (what the ratio is when each gets a whole core).
+      ratioPerCpu: runs.every((r, i) => r.serverCpu > 0 && samples[base.key][i].serverCpu > 0)
+        ? spread(runs.map((r, i) => r.rps / r.serverCpu / (samples[base.key][i].rps / samples[base.key][i].serverCpu)))
+        : undefined,
       // Extra server CPU per request over the baseline's, paired (µs): what a guard costs.
       extraUs: runs.every((r) => r.cpuUsPerRequest !== undefined) ? spread(runs.map((r, i) => r.cpuUsPerRequest - samples[base.key][i].cpuUsPerRequest)) : undefined,
     };

@@ -41,6 +41,8 @@ export interface ServiceEventMap {
   /** An operator revoked a token or a refresh family (POST /revoke; not repeated for an idempotent retry). */
   revocation: [];
   rateLimited: [limiter: string];
+  /** The service port refused a connection: the connection cap was reached. */
+  connectionDropped: [];
   /** A request past a slowdown limit's budget was delayed (not refused). */
   rateDelayed: [limiter: string];
   sessionStarted: [session: StartedSession];

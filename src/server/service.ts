@@ -1,15 +1,16 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
+import { createListener } from './listener.js';
 import { createMintAudit } from './audit/mint-audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
 import { ServiceEvents } from './events.js';
-import { ensureDevKeyDirectory, KeyManager } from './keys/index.js';
+import { ensureDevKeyDirectory, KeyManager, logKeyEvents } from './keys/index.js';
 import { listenUrl } from './listen-url.js';
 import { createLogger } from './logger.js';
 import { createServiceMetrics } from './metrics/index.js';
@@ -90,10 +91,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     logger.warn({ keysDir }, `AUTH_KEYS_DIR is not set: using ${dev.created ? 'a newly generated' : 'the previously generated'} development key in ${keysDir}; every replica needs the same keys, so set AUTH_KEYS_DIR in any shared deployment`);
   }
   const keys = new KeyManager({ dir: keysDir, recheckIntervalMs: config.keysReloadIntervalSeconds * 1000, now: () => clock.now() });
-  keys.on('reload', (keyring, previous) =>
-    logger.info({ activeKid: keyring.active.kid, alg: keyring.active.alg, kids: keyring.entries.map((e) => `${e.kid}:${e.state}`), fingerprint: keyring.fingerprint, first: !previous }, previous ? 'keyring reloaded' : 'keyring loaded'),
-  );
-  keys.on('reloadError', (err) => logger.error({ err: { message: err.message } }, 'key directory failed to load; the previous keyring keeps serving'));
+  logKeyEvents(keys, logger);
 
   let stores: Stores;
   let redis: RedisClient | undefined;
@@ -156,7 +154,9 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     },
     metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
-      server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, handler);
+      const listener = createListener(handler, config, { logger, events });
+      server = listener.server;
+      metrics.observeConnections(listener.openConnections);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());

@@ -128,6 +128,11 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     expect(status.version).toBe(2);
   }, STEP_TIMEOUT_MS);
 
+  it('compromised key: keys emergency-rotate, as the rotation ServiceAccount, removes it from the JWKS at once', async () => {
+    const cronJob = await cp.adminConfig().makeApiClient(BatchV1Api).readNamespacedCronJob({ name: `${RELEASE}-keys-rotation`, namespace: NS });
+    await compromisedKeyProcedure(cp, NS, cronJob, cli, keySecretName, cp.kubeconfigPath);
+  }, STEP_TIMEOUT_MS);
+
   it('uninstall leaves nothing behind but the key Secret and the bundled Redis\'s data claim', async () => {
     const res = await helm(helmBin!, cp, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '60s']);
     expect(res.code, res.stderr).toBe(0);

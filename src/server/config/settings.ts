@@ -58,6 +58,10 @@ export const SETTINGS = {
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), doc: 'pino log level; default `info` in production, `debug` otherwise, `silent` under tests.' },
   shutdownGraceSeconds: { env: 'AUTH_SHUTDOWN_GRACE_SECONDS', schema: int(0, 300).default(10), doc: 'On SIGTERM, how long in-flight requests may take before the server closes them.' },
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
+  httpHeadersTimeoutMs: { env: 'AUTH_HTTP_HEADERS_TIMEOUT_MS', schema: int(1000, 120000).default(10000), doc: 'A connection must deliver a request\'s complete headers within this (ms), or it gets 408 and is closed: slow and silent sockets cannot hold a connection slot. At most `AUTH_HTTP_REQUEST_TIMEOUT_MS`.' },
+  httpRequestTimeoutMs: { env: 'AUTH_HTTP_REQUEST_TIMEOUT_MS', schema: int(1000, 300000).default(15000), doc: 'A whole request (headers and body) must arrive within this (ms), or it gets 408 and is closed.' },
+  httpKeepAliveTimeoutMs: { env: 'AUTH_HTTP_KEEP_ALIVE_TIMEOUT_MS', schema: int(1000, 600000).default(65000), doc: 'How long an idle keep-alive connection stays open (ms). Above the 60 s idle timeout of common proxies and load balancers, so that they, not we, close pooled connections (no 502 on a reused one); idle ones are closed early when the connection cap is reached.' },
+  maxConnections: { env: 'AUTH_MAX_CONNECTIONS', schema: int(0, 1000000).default(800), doc: 'Open connections the service port accepts (0: no cap); past it new connections are refused and idle keep-alive ones closed. Keep it below the process\'s file-descriptor limit (`ulimit -n`) minus about 100 (Redis, key reads, metrics port).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
   metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
   corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: origins.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
@@ -76,7 +80,7 @@ export const SETTINGS = {
   redisSentinelName: { env: 'REDIS_SENTINEL_NAME', schema: z.string().min(1).default('mymaster'), doc: 'Sentinel master group name.' },
   redisSentinelPassword: { env: 'REDIS_SENTINEL_PASSWORD', schema: optionalString, doc: 'Password of the Sentinels themselves, if any.' },
   redisClusterNodes: { env: 'REDIS_CLUSTER_NODES', schema: hostPortList.optional(), doc: 'Comma list of Redis Cluster seed `host:port`; with it, `REDIS_URL` gives credentials only.' },
-  redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503.' },
+  redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503. A rate-limit check waits a fifth of it (at least 100 ms) before the per-process fallback limiter decides.' },
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
   siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 and Sign-In With X (CAIP-122) messages; both are refused while empty.' },
@@ -86,7 +90,7 @@ export const SETTINGS = {
 
   // --- Admin bootstrap login -------------------------------------------------------------------
   adminEmail: { env: 'AUTH_ADMIN_EMAIL', schema: z.string().email().optional(), doc: 'Admin login e-mail; with `AUTH_ADMIN_PASSWORD_HASH`, enables `POST /login`.' },
-  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth-keys hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth-keys hash-password`.' },
+  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth hash-password`.' },
   adminRole: { env: 'AUTH_ADMIN_ROLE', schema: z.string().min(1).default('operator'), doc: 'Role claim of the admin login.' },
 
   // --- Service tokens (fleet sessions) ---------------------------------------------------------

@@ -79,6 +79,11 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['limiter'] as const,
       registers,
     }),
+    connectionsDropped: new Counter({
+      name: `${METRIC_PREFIX}connections_dropped_total`,
+      help: 'Connections the service port refused because the connection cap (AUTH_MAX_CONNECTIONS) was reached.',
+      registers,
+    }),
     rateDelayed: new Counter({
       name: `${METRIC_PREFIX}rate_delayed_total`,
       help: 'Requests delayed (not refused) by a slowdown limit, by limiter.',

@@ -32,6 +32,7 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
     login: (outcome) => m.logins.labels(oneOf(LOGIN_OUTCOMES, outcome, 'error')).inc(),
     revocation: () => m.revocations.inc(),
     rateLimited: (limiter) => m.rateLimited.labels(limiters.value(limiter)).inc(),
+    connectionDropped: () => m.connectionsDropped.inc(),
     rateDelayed: (limiter) => m.rateDelayed.labels(limiters.value(limiter)).inc(),
     auditFailed: (operation) => m.auditFailures.labels(oneOf(AUDIT_OPERATIONS, operation, 'add')).inc(),
   };

@@ -39,6 +39,8 @@ export interface ServiceMetrics {
   readonly http: RequestHandler;
   /** Wraps a lean node:http handler (the JWKS path) so that it is observed under `route`. */
   timeLean(route: string, handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void;
+  /** Reports the service port's open connections (set once it listens). */
+  observeConnections(count: () => number): void;
   /** Stops following events and Redis commands (on close); the registry stays readable. Idempotent. */
   detach(): void;
 }
@@ -68,6 +70,16 @@ export function createServiceMetrics(
     },
   });
 
+  let connections: (() => number) | undefined;
+  new Gauge({
+    name: `${METRIC_PREFIX}connections_open`,
+    help: 'Open connections on the service port (the cap is AUTH_MAX_CONNECTIONS); 0 before it listens.',
+    registers: [registry],
+    collect() {
+      this.set(connections?.() ?? 0);
+    },
+  });
+
   const detachers = [
     countServiceEvents(ctx.events, m, ctx.algorithms),
     keyringMetrics(registry, ctx.keys, { now: options.now }),
@@ -78,6 +90,9 @@ export function createServiceMetrics(
     registry,
     http: httpDuration(m),
     timeLean: (route, handler) => timeLeanHandler(m, route, handler),
+    observeConnections(count) {
+      connections = count;
+    },
     detach() {
       for (const fn of detachers.splice(0)) fn();
     },

@@ -83,16 +83,29 @@ export function keyringMetrics(registry: Registry, keys: KeyManager, options: Ke
     registers,
   });
 
+  const fdExhausted = new Counter({
+    name: `${METRIC_PREFIX}keyring_reload_fd_exhausted_total`,
+    help: 'Key directory reads that hit the file-descriptor limit (EMFILE/ENFILE); the last good keyring kept serving. Counted on every read.',
+    registers,
+  });
+
   const onReload = (keyring: Keyring) => {
     reloads.inc();
     track(keyring);
   };
   const onError = () => failures.inc();
+  // Also a reload failure, once per episode (the reload alert fires); the dedicated counter counts every read.
+  const onDeferred = (_err: Error, first: boolean) => {
+    fdExhausted.inc();
+    if (first) failures.inc();
+  };
   keys.on('reload', onReload);
   keys.on('reloadError', onError);
+  keys.on('reloadDeferred', onDeferred);
   if (keys.keyring) track(keys.keyring);
   return () => {
     keys.off('reload', onReload);
     keys.off('reloadError', onError);
+    keys.off('reloadDeferred', onDeferred);
   };
 }
