@@ -47,6 +47,7 @@ export const SETTINGS = {
   audience: { env: 'AUTH_AUDIENCE', seed: 'audience', schema: z.string().min(1).default('pico-platform'), doc: 'Token `aud`.' },
   accessTokenExpireMinutes: { env: 'AUTH_ACCESS_TOKEN_EXPIRE_MINUTES', seed: 'access_token_expire_minutes', schema: int(1, 1440).default(15), doc: 'Access-token lifetime in minutes (1-1440).' },
   refreshTokenExpireDays: { env: 'AUTH_REFRESH_TOKEN_EXPIRE_DAYS', seed: 'refresh_token_expire_days', schema: int(1, 365).default(7), doc: 'Refresh-token lifetime in days (1-365).' },
+  refreshGraceSeconds: { env: 'AUTH_REFRESH_GRACE_SECONDS', schema: int(0, 300).default(30), doc: 'Refresh rotation grace window in seconds (0-300; 0 turns it off): a refresh token presented again this soon after it was spent (a retry after a timeout, a double submit) gets the same new refresh token as the first attempt instead of revoking the session; later, reuse revokes the whole family.' },
   challengeTtlSeconds: { env: 'AUTH_CHALLENGE_TTL_SECONDS', seed: 'challenge_ttl_seconds', schema: int(5, 3600).default(60), doc: 'How long a sign-in challenge stays valid, in seconds (5-3600).' },
   challengeMaxOutstanding: { env: 'AUTH_CHALLENGE_MAX_OUTSTANDING', schema: int(1, 1000).default(5), doc: 'Challenges one client (IP, or IPv6 network) can hold for one address at a time; a new one evicts the oldest instead of being refused (1-1000).' },
 
