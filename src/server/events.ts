@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { SessionClaims } from './stores/types.js';
+import type { MintKind, SessionClaims } from './stores/types.js';
 
 /**
  * Domain events the sessions service (and the rate limiter) emit. Metrics and the audit subscribe
@@ -15,14 +15,14 @@ export type SignInOutcome =
   | 'unavailable'
   | 'invalid_request'
   | 'error';
-export type RefreshOutcome = 'rotated' | 'reused' | 'expired' | 'invalid';
+export type RefreshOutcome = 'rotated' | 'replayed' | 'reused' | 'superseded' | 'credential_changed' | 'expired' | 'invalid';
 export type LoginOutcome = 'success' | 'bad_credentials' | 'disabled' | 'rate_limited' | 'unavailable' | 'error';
 export type TokenKind = 'access' | 'refresh' | 'service';
 export type AuditOperation = 'add' | 'remove';
 
-/** A long-lived credential was minted: a refresh family (sign-in, login) or a service token. */
+/** A long-lived credential was minted: a refresh family (a wallet sign-in, the admin login) or a service token. */
 export interface StartedSession {
-  kind: 'refresh' | 'service';
+  kind: MintKind;
   /** The refresh family id, or the service token's jti. */
   id: string;
   claims: SessionClaims;
@@ -46,8 +46,11 @@ export interface ServiceEventMap {
   /** A request past a slowdown limit's budget was delayed (not refused). */
   rateDelayed: [limiter: string];
   sessionStarted: [session: StartedSession];
-  /** A credential ended before its expiry: revoked by an operator, or its family killed by reuse detection. */
-  sessionEnded: [session: { id: string; reason: 'revoked' | 'reused' }];
+  /**
+   * A credential ended before its expiry: revoked by an operator, its family killed by reuse
+   * detection, or an admin family whose credential (login off, new password) is no longer configured.
+   */
+  sessionEnded: [session: { id: string; reason: 'revoked' | 'reused' | 'credential_changed' }];
   /** The audit could not write (best effort: the credential or revocation itself stands). */
   auditFailed: [operation: AuditOperation];
 }

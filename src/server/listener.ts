@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
 import type { AuthConfig } from './config/index.js';
 import type { ServiceEvents } from './events.js';
 
@@ -18,7 +19,7 @@ const DROP_LOG_INTERVAL_MS = 60_000;
  *   count it (`connectionDropped`), close the idle keep-alive connections so the next client gets
  *   in, and warn at most once a minute. Connections busy with a request are never cut for this.
  */
-export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents }): { server: Server; openConnections: () => number } {
+export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): { server: Server; openConnections: () => number } {
   const requestTimeout = settings.httpRequestTimeoutMs;
   const headersTimeout = Math.min(settings.httpHeadersTimeoutMs, requestTimeout); // Node refuses headers > request
   const server = createServer(
@@ -41,7 +42,7 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
     server.on('drop', () => {
       deps.events.emit('connectionDropped');
       server.closeIdleConnections();
-      const now = Date.now();
+      const now = deps.clock.now();
       if (now - loggedAt < DROP_LOG_INTERVAL_MS) return;
       loggedAt = now;
       deps.logger.warn({ maxConnections: settings.maxConnections }, 'connection cap reached: new connections are refused and idle keep-alive ones closed (pico_auth_connections_dropped_total counts them)');

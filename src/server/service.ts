@@ -154,7 +154,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     },
     metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
-      const listener = createListener(handler, config, { logger, events });
+      const listener = createListener(handler, config, { logger, events, clock });
       server = listener.server;
       metrics.observeConnections(listener.openConnections);
       await new Promise<void>((resolve, reject) => {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { AuditOperation, ServiceEventMap, ServiceEvents } from '../events.js';
-import type { MintRecord, MintStore } from '../stores/types.js';
+import type { MintPage, MintQuery, MintStore } from '../stores/types.js';
 
 export interface MintAudit {
-  /** Still-valid long-lived credentials, newest first (after this replica's pending writes land). */
-  list(limit: number): Promise<MintRecord[]>;
+  /** Still-valid long-lived credentials, newest first, one page (after this replica's pending writes land). */
+  list(query: MintQuery): Promise<MintPage>;
   /** Waits for the writes in flight. */
   flush(): Promise<void>;
   /** Stops following the events (on close); writes in flight still finish. */
@@ -50,9 +50,9 @@ export function createMintAudit(deps: { events: ServiceEvents; store: MintStore;
     await Promise.all([...pending]);
   };
   return {
-    async list(limit) {
+    async list(query) {
       await flush();
-      return store.list(limit);
+      return store.list(query);
     },
     flush,
     detach() {

@@ -47,6 +47,7 @@ export const SETTINGS = {
   audience: { env: 'AUTH_AUDIENCE', seed: 'audience', schema: z.string().min(1).default('pico-platform'), doc: 'Token `aud`.' },
   accessTokenExpireMinutes: { env: 'AUTH_ACCESS_TOKEN_EXPIRE_MINUTES', seed: 'access_token_expire_minutes', schema: int(1, 1440).default(15), doc: 'Access-token lifetime in minutes (1-1440).' },
   refreshTokenExpireDays: { env: 'AUTH_REFRESH_TOKEN_EXPIRE_DAYS', seed: 'refresh_token_expire_days', schema: int(1, 365).default(7), doc: 'Refresh-token lifetime in days (1-365).' },
+  refreshGraceSeconds: { env: 'AUTH_REFRESH_GRACE_SECONDS', schema: int(0, 300).default(30), doc: 'Refresh rotation grace window in seconds (0-300; 0 turns it off): a refresh token presented again this soon after it was spent (a retry after a timeout, a double submit) gets the same new refresh token as the first attempt instead of revoking the session; later, reuse revokes the whole family.' },
   challengeTtlSeconds: { env: 'AUTH_CHALLENGE_TTL_SECONDS', seed: 'challenge_ttl_seconds', schema: int(5, 3600).default(60), doc: 'How long a sign-in challenge stays valid, in seconds (5-3600).' },
   challengeMaxOutstanding: { env: 'AUTH_CHALLENGE_MAX_OUTSTANDING', schema: int(1, 1000).default(5), doc: 'Challenges one client (IP, or IPv6 network) can hold for one address at a time; a new one evicts the oldest instead of being refused (1-1000).' },
 
@@ -89,7 +90,7 @@ export const SETTINGS = {
 
   // --- Admin bootstrap login -------------------------------------------------------------------
   adminEmail: { env: 'AUTH_ADMIN_EMAIL', schema: z.string().email().optional(), doc: 'Admin login e-mail; with `AUTH_ADMIN_PASSWORD_HASH`, enables `POST /login`.' },
-  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth-keys hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth-keys hash-password`.' },
+  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth hash-password`.' },
   adminRole: { env: 'AUTH_ADMIN_ROLE', schema: z.string().min(1).default('operator'), doc: 'Role claim of the admin login.' },
 
   // --- Service tokens (fleet sessions) ---------------------------------------------------------

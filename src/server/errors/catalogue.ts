@@ -50,6 +50,8 @@ export const ERRORS = {
   siwe_issued_in_future: { status: 401, detail: "The sign-in message's Issued At is in the future.", outcome: 'bad_challenge' },
   invalid_refresh_token: { status: 401, detail: 'The refresh token is invalid or expired.', outcome: 'bad_credentials' },
   refresh_token_reused: { status: 401, detail: 'This refresh token was already used; every session descended from its sign-in has been revoked.', outcome: 'bad_credentials' },
+  refresh_token_superseded: { status: 401, detail: 'This refresh token was already exchanged and the session has been refreshed many times since; use the newest refresh token (nothing was revoked).', outcome: 'bad_credentials' },
+  credential_changed: { status: 401, detail: 'The credential this session was started with is no longer accepted (the admin login was turned off or its password changed); the session is revoked: log in again.', outcome: 'bad_credentials' },
   invalid_credentials: { status: 401, detail: 'Wrong e-mail or password.', outcome: 'bad_credentials' },
   invalid_fleet_secret: { status: 401, detail: 'A valid X-Fleet-Secret header is required.', outcome: 'bad_credentials' },
   missing_token: { status: 401, detail: 'This endpoint needs an access token (Authorization: Bearer <token>).', outcome: 'bad_credentials' },

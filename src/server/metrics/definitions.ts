@@ -8,7 +8,7 @@ export const METRIC_PREFIX = 'pico_auth_';
 // The closed label sets of the domain counters. `satisfies` plus the `Exhaustive` checks below make
 // the compiler fail when events.ts gains an outcome that is missing here.
 export const SIGN_IN_OUTCOMES = ['success', 'bad_signature', 'bad_challenge', 'address_mismatch', 'rate_limited', 'unavailable', 'invalid_request', 'error'] as const satisfies readonly SignInOutcome[];
-export const REFRESH_OUTCOMES = ['rotated', 'reused', 'expired', 'invalid'] as const satisfies readonly RefreshOutcome[];
+export const REFRESH_OUTCOMES = ['rotated', 'replayed', 'reused', 'superseded', 'credential_changed', 'expired', 'invalid'] as const satisfies readonly RefreshOutcome[];
 export const LOGIN_OUTCOMES = ['success', 'bad_credentials', 'disabled', 'rate_limited', 'unavailable', 'error'] as const satisfies readonly LoginOutcome[];
 export const TOKEN_KINDS = ['access', 'refresh', 'service'] as const satisfies readonly TokenKind[];
 export const AUDIT_OPERATIONS = ['add', 'remove'] as const satisfies readonly AuditOperation[];
@@ -58,7 +58,7 @@ export function defineMetrics(registry: Registry) {
     }),
     refreshes: new Counter({
       name: `${METRIC_PREFIX}refreshes_total`,
-      help: 'Refresh-token presentations by outcome (rotated, reused, expired, invalid).',
+      help: 'Refresh-token presentations by outcome (rotated, replayed, reused, superseded, credential_changed, expired, invalid).',
       labelNames: ['outcome'] as const,
       registers,
     }),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { constantTimeEqual } from '../../lib/constant-time.js';
 import { AuthError } from '../errors/index.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
+import { noStore } from '../middleware/no-store.js';
 import { parseBody } from '../parse-body.js';
 import type { RouteDeps } from './deps.js';
 
@@ -31,7 +32,7 @@ export function fleetSessionsRoute({ config, sessions, limits }: RouteDeps): Rou
     const presented = req.headers['x-fleet-secret'];
     next(typeof presented === 'string' && constantTimeEqual(presented, fleetSecret!) ? undefined : new AuthError('invalid_fleet_secret'));
   };
-  router.post('/fleet/sessions', enabled, ...jsonObjectBody, ...(limits.fleet ?? []), secret, async (req, res) => {
+  router.post('/fleet/sessions', enabled, noStore, ...jsonObjectBody, ...(limits.fleet ?? []), secret, async (req, res) => {
     const body = parseBody(Body, req.body);
     const issued = await sessions.mintServiceToken({ sessionId: body.session_id, agentId: body.agent_id, role: body.role, ttlSeconds: body.ttl, scopes: body.scopes });
     res.json({

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { jsonObjectBody } from '../middleware/json-body.js';
+import { noStore } from '../middleware/no-store.js';
 import { tokenPairBody } from '../sessions/index.js';
 import type { RouteDeps } from './deps.js';
 
@@ -9,7 +10,7 @@ import type { RouteDeps } from './deps.js';
  */
 export function loginRoute({ sessions, limits, logger }: RouteDeps): Router {
   const router = Router();
-  router.post('/login', ...jsonObjectBody, ...(limits.login ?? []), async (req, res) => {
+  router.post('/login', noStore, ...jsonObjectBody, ...(limits.login ?? []), async (req, res) => {
     const pair = await sessions.login(req.body);
     logger.info({ role: pair.claims.role }, 'admin login');
     res.json(tokenPairBody(pair));

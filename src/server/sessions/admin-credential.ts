@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword, parsePasswordHash } from '../../lib/password.js';
 import type { AuthConfig } from '../config/index.js';
 
@@ -25,4 +25,16 @@ export function prepareAdminCredential(config: AdminSettings): Promise<AdminCred
   const { adminEmail: email, adminPasswordHash: passwordHash, adminRole: role } = config;
   if (!email || !passwordHash) return Promise.resolve(undefined);
   return hashPassword(randomBytes(16).toString('hex'), parsePasswordHash(passwordHash)).then((decoyHash) => ({ email, passwordHash, role, decoyHash }));
+}
+
+/**
+ * Fingerprint of an admin login: its e-mail and password hash, or '' for none (the login is off).
+ * A session the admin login starts records the fingerprint of the credential as configured then;
+ * every refresh passes the one configured now, and a family whose fingerprint differs is revoked,
+ * so turning the login off or changing the e-mail or password ends those sessions. Only a digest of
+ * the (already scrypt-hashed) password is stored with the family.
+ */
+export function adminCredentialFingerprint(admin: Pick<AdminCredential, 'email' | 'passwordHash'> | undefined): string {
+  if (!admin) return '';
+  return `admin:${createHash('sha256').update(`${admin.email.toLowerCase()}\n${admin.passwordHash}`).digest('base64url')}`;
 }

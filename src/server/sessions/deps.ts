@@ -18,6 +18,7 @@ export type SessionSettings = Pick<
   | 'audience'
   | 'accessTokenExpireMinutes'
   | 'refreshTokenExpireDays'
+  | 'refreshGraceSeconds'
   | 'challengeTtlSeconds'
   | 'challengeMaxOutstanding'
   | 'fleetSecret'

@@ -4,9 +4,9 @@ import { verifyPassword } from '../../lib/password.js';
 import { AuthError, outcomeOf } from '../errors/index.js';
 import type { LoginOutcome } from '../events.js';
 import { parseBody } from '../parse-body.js';
-import type { SessionClaims } from '../stores/types.js';
+import { adminCredentialFingerprint } from './admin-credential.js';
 import type { SessionDeps } from './deps.js';
-import type { TokenPair } from './token-pair.js';
+import type { StartSession, TokenPair } from './token-pair.js';
 
 const Credentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 const LOGIN_OUTCOMES: readonly string[] = ['bad_credentials', 'disabled', 'rate_limited', 'unavailable'] satisfies LoginOutcome[];
@@ -19,7 +19,7 @@ const LOGIN_OUTCOMES: readonly string[] = ['bad_credentials', 'disabled', 'rate_
  * wrong password (against the decoy) and gets the identical answer, so neither timing nor body
  * tells which one was wrong.
  */
-export function adminLogin(deps: Pick<SessionDeps, 'adminCredential' | 'events'>, start: (claims: SessionClaims) => Promise<TokenPair>) {
+export function adminLogin(deps: Pick<SessionDeps, 'adminCredential' | 'events'>, start: StartSession) {
   const { adminCredential: admin, events } = deps;
   return async (body: unknown): Promise<TokenPair> => {
     try {
@@ -29,7 +29,7 @@ export function adminLogin(deps: Pick<SessionDeps, 'adminCredential' | 'events'>
       // A wrong e-mail runs the same scrypt against the decoy (same parameters), so it takes as long.
       const passwordMatches = await verifyPassword(password, emailMatches ? admin.passwordHash : admin.decoyHash);
       if (!(emailMatches && passwordMatches)) throw new AuthError('invalid_credentials');
-      const pair = await start({ sub: admin.email, role: admin.role });
+      const pair = await start({ sub: admin.email, role: admin.role }, { kind: 'admin', credential: adminCredentialFingerprint(admin) });
       events.emit('login', 'success');
       return pair;
     } catch (err) {

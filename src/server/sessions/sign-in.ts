@@ -4,8 +4,7 @@ import { AuthError, outcomeOf } from '../errors/index.js';
 import type { SignInOutcome } from '../events.js';
 import { canonicalAddress } from '../wallets/address.js';
 import type { SessionDeps } from './deps.js';
-import type { TokenPair } from './token-pair.js';
-import type { SessionClaims } from '../stores/types.js';
+import type { StartSession, TokenPair } from './token-pair.js';
 
 const SIGN_IN_OUTCOMES: readonly string[] = ['bad_signature', 'bad_challenge', 'address_mismatch', 'rate_limited', 'unavailable', 'invalid_request'] satisfies SignInOutcome[];
 
@@ -42,7 +41,7 @@ export function challengeIssuer({ config, clock, stores, events }: Pick<SessionD
  * outcome, so it can never be tried twice), then the proof is checked against the address the
  * challenge was issued for. Every attempt emits one `signIn` outcome.
  */
-export function walletSignIn(deps: Pick<SessionDeps, 'clock' | 'stores' | 'wallets' | 'events'>, start: (claims: SessionClaims) => Promise<TokenPair>) {
+export function walletSignIn(deps: Pick<SessionDeps, 'clock' | 'stores' | 'wallets' | 'events'>, start: StartSession) {
   const { clock, stores, wallets, events } = deps;
   return async (body: Record<string, unknown>): Promise<TokenPair> => {
     let algorithm = typeof body.algorithm === 'string' && wallets.algorithms.includes(body.algorithm) ? body.algorithm : 'unknown';
@@ -54,7 +53,7 @@ export function walletSignIn(deps: Pick<SessionDeps, 'clock' | 'stores' | 'walle
       if (!challenge || challenge.expiresAt * 1000 < clock.now()) throw new AuthError('invalid_challenge');
       if (challenge.address !== parsed.address) throw new AuthError('address_mismatch', 'The challenge was issued for another address.');
       await verifier.verify(parsed, { now: clock.now() });
-      const pair = await start({ sub: parsed.address, role: 'wallet', wallet_address: parsed.address, algorithm: verifier.algorithm });
+      const pair = await start({ sub: parsed.address, role: 'wallet', wallet_address: parsed.address, algorithm: verifier.algorithm }, { kind: 'wallet' });
       events.emit('signIn', algorithm, 'success');
       return pair;
     } catch (err) {

@@ -38,22 +38,36 @@ export function accessTokenSigner({ config, clock, keys }: Pick<SessionDeps, 'co
 }
 
 /**
+ * Who starts a session: a wallet sign-in or the admin login, and for the latter the fingerprint of
+ * its credential (admin-credential.ts), which every refresh re-checks.
+ */
+export interface SessionOrigin {
+  kind: 'wallet' | 'admin';
+  credential?: string;
+}
+
+export type StartSession = (claims: SessionClaims, origin: SessionOrigin) => Promise<TokenPair>;
+
+/**
  * Starts a session: a new refresh-token family and its first token, plus an access token.
  * The access token is signed first so that a missing key (503) leaves nothing behind in the store.
+ * The family's end is fixed here, once: `refresh_token_expire_days` after this sign-in. Rotation
+ * never extends it, and its mint-audit record ends at that same second.
  */
-export function sessionStarter(deps: PairDeps): (claims: SessionClaims) => Promise<TokenPair> {
+export function sessionStarter(deps: PairDeps): StartSession {
   const { config, clock, stores, events } = deps;
   const sign = accessTokenSigner(deps);
   const refreshTtl = config.refreshTokenExpireDays * 86_400;
-  return async (claims) => {
+  return async (claims, origin) => {
     const access = await sign(claims);
     const familyId = newFamilyId();
     const { token, hash } = newRefreshToken(familyId);
-    await stores.refreshTokens.create(familyId, hash, claims, refreshTtl);
+    const issuedAt = epochSeconds(clock);
+    const expiresAt = issuedAt + refreshTtl;
+    await stores.refreshTokens.create(familyId, hash, claims, { expiresAt, ...(origin.credential ? { credential: origin.credential } : {}) });
     events.emit('tokenIssued', 'access');
     events.emit('tokenIssued', 'refresh');
-    const issuedAt = epochSeconds(clock);
-    events.emit('sessionStarted', { kind: 'refresh', id: familyId, claims, issuedAt, expiresAt: issuedAt + refreshTtl });
+    events.emit('sessionStarted', { kind: origin.kind, id: familyId, claims, issuedAt, expiresAt });
     return { access, refreshToken: token, claims };
   };
 }

@@ -14,7 +14,7 @@ import { FakeClock } from '../../helpers/fake-clock.js';
 
 const failing: MintStore = {
   add: () => Promise.reject(new Error('audit store down')),
-  list: async () => [],
+  list: async () => ({ items: [] }),
   remove: () => Promise.reject(new Error('audit store down')),
 };
 
@@ -39,11 +39,11 @@ describe('mint audit', () => {
   it('records sessionStarted and forgets sessionEnded, dated by the clock', async () => {
     const { events, stores, audit, clock } = setup(createMemoryStores().mints);
     const issuedAt = clock.seconds();
-    events.emit('sessionStarted', { kind: 'refresh', id: 'fam-1', claims: { sub: 'w', role: 'wallet' }, issuedAt, expiresAt: issuedAt + 60 });
+    events.emit('sessionStarted', { kind: 'wallet', id: 'fam-1', claims: { sub: 'w', role: 'wallet' }, issuedAt, expiresAt: issuedAt + 60 });
     events.emit('sessionStarted', { kind: 'service', id: 'jti-1', claims: { sub: 'a', role: 'agent', scopes: ['x'] }, issuedAt, expiresAt: issuedAt + 60 });
-    expect((await audit.list(10)).map((m) => m.id)).toEqual(['jti-1', 'fam-1']);
+    expect((await audit.list({ limit: 10 })).items.map((m) => m.id)).toEqual(['jti-1', 'fam-1']);
     events.emit('sessionEnded', { id: 'fam-1', reason: 'revoked' });
-    expect((await audit.list(10)).map((m) => m.id)).toEqual(['jti-1']);
+    expect((await audit.list({ limit: 10 })).items.map((m) => m.id)).toEqual(['jti-1']);
     void stores;
   });
 
@@ -59,7 +59,7 @@ describe('mint audit', () => {
 
   it('counts a failed add without failing the mint', async () => {
     const { events, audit, failures, clock } = setup(failing);
-    events.emit('sessionStarted', { kind: 'refresh', id: 'fam-2', claims: { sub: 'w', role: 'wallet' }, issuedAt: clock.seconds(), expiresAt: clock.seconds() + 60 });
+    events.emit('sessionStarted', { kind: 'wallet', id: 'fam-2', claims: { sub: 'w', role: 'wallet' }, issuedAt: clock.seconds(), expiresAt: clock.seconds() + 60 });
     await audit.flush();
     expect(await failures('add')).toBe(1);
   });

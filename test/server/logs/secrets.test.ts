@@ -45,6 +45,7 @@ describe('no secret in any log line', () => {
         adminPasswordHash: await hashPassword(ADMIN.password, { ln: 10, r: 8, p: 1 }),
         fleetSecret: FLEET_SECRET,
         shutdownGraceSeconds: 1,
+        refreshGraceSeconds: 0, // the reuse below is detected at once
       },
     });
     ({ url: api } = await service.listen(0, '127.0.0.1'));

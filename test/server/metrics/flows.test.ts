@@ -17,6 +17,7 @@ describe('metrics follow real flows', () => {
       adminEmail: ADMIN.email,
       adminPasswordHash: await hashPassword(ADMIN.password, CHEAP_SCRYPT),
       rateLimitChallengePerAddress: 2,
+      refreshGraceSeconds: 1,
     });
   });
   afterAll(() => svc.close());
@@ -54,17 +55,22 @@ describe('metrics follow real flows', () => {
     expect(value(before, 'pico_auth_sign_ins_total', { algorithm: 'ML-DSA-65', outcome: 'success' })).toBe(0);
   });
 
-  it('counts refresh outcomes: rotated, reused, invalid', async () => {
+  it('counts refresh outcomes: rotated, replayed (a retry within the grace window), reused, invalid', async () => {
     const first = await signIn(svc.api);
     const before = await metrics();
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
+    expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100)); // past the one-second grace window
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).json.error).toBe('refresh_token_reused');
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: 'not-a-refresh-token' })).status).toBe(401);
     const after = await metrics();
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'rotated' })).toBe(1);
+    expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'replayed' })).toBe(1);
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'reused' })).toBe(1);
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'invalid' })).toBe(1);
-    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'access' })).toBe(1);
+    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'access' })).toBe(2);
+    // A replay hands out the refresh token the first attempt issued: one refresh token, not two.
+    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'refresh' })).toBe(1);
   });
 
   it('counts a refresh token presented after its lifetime as expired (401 invalid_refresh_token)', async () => {

@@ -38,7 +38,7 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       return s;
     };
     const rev = (over: Partial<RevocationRecord> = {}): RevocationRecord => ({ jti: id(), revokedAt: now(), exp: now() + 600, reason: null, revokedBy: 'op', ...over });
-    const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
+    const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'wallet', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
 
     describe('revocations', () => {
       it('records once: a second revoke returns the original record unchanged', async () => {
@@ -135,10 +135,10 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
     describe('mints', () => {
       it('lists newest first, up to limit, including records minted in the same second', async () => {
         const { mints } = await fresh();
-        const records = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service', scopes: ['x:*'] }), mint({ sub: 'c' })];
+        const records = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service', scopes: ['x:*'] }), mint({ sub: 'c', kind: 'admin', role: 'operator' })];
         for (const r of records) await mints.add(r);
-        expect(await mints.list(10)).toEqual([...records].reverse());
-        expect(await mints.list(2)).toEqual([records[2], records[1]]);
+        expect(await mints.list({ limit: 10 })).toEqual({ items: [...records].reverse() });
+        expect((await mints.list({ limit: 2 })).items).toEqual([records[2], records[1]]);
       });
 
       it('forgets removed and expired records', async () => {
@@ -148,7 +148,48 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
         await mints.remove(gone.id);
         await mints.remove(gone.id);
         await passTime((short.expiresAt + 1) * 1000 - clock.now() + 20);
-        expect(await mints.list(10)).toEqual([keep]);
+        expect(await mints.list({ limit: 10 })).toEqual({ items: [keep] });
+      });
+
+      it('pages by cursor: every record once, newest first, unaffected by records added meanwhile', async () => {
+        const { mints } = await fresh();
+        const records = Array.from({ length: 7 }, (_, i) => mint({ sub: `s${i}` }));
+        for (const r of records) await mints.add(r);
+        const seen: MintRecord[] = [];
+        let page = await mints.list({ limit: 3 });
+        await mints.add(mint({ sub: 'later' })); // newer than the first page: never shows up on later pages
+        for (;;) {
+          seen.push(...page.items);
+          if (!page.next) break;
+          page = await mints.list({ limit: 3, cursor: page.next });
+        }
+        expect(seen).toEqual([...records].reverse());
+        // The last full page says there is nothing more rather than pointing at an empty one.
+        expect((await mints.list({ limit: 7 })).items).toHaveLength(7);
+        expect((await mints.list({ limit: 8 })).next).toBeUndefined();
+      });
+
+      it('filters by kind, so a flood of one kind cannot hide another', async () => {
+        const { mints } = await fresh();
+        const service = mint({ kind: 'service', sub: 'agent-1', role: 'agent' });
+        const admin = mint({ kind: 'admin', sub: 'ops@example.test', role: 'operator' });
+        await mints.add(service);
+        await mints.add(admin);
+        for (let i = 0; i < 30; i++) await mints.add(mint({ sub: `w${i}` }));
+        expect((await mints.list({ limit: 10 })).items.every((m) => m.kind === 'wallet')).toBe(true);
+        expect(await mints.list({ limit: 10, kind: 'service' })).toEqual({ items: [service] });
+        expect(await mints.list({ limit: 10, kind: 'admin' })).toEqual({ items: [admin] });
+        const wallets = await mints.list({ limit: 20, kind: 'wallet' });
+        expect(wallets.items).toHaveLength(20);
+        const rest = await mints.list({ limit: 20, kind: 'wallet', cursor: wallets.next! });
+        expect(rest.items).toHaveLength(10);
+        expect(rest.next).toBeUndefined();
+        // A record minted again (same id) under another kind moves to that kind only.
+        await mints.add({ ...service, kind: 'admin' });
+        expect((await mints.list({ limit: 10, kind: 'service' })).items).toEqual([]);
+        expect((await mints.list({ limit: 10, kind: 'admin' })).items.map((m) => m.id)).toEqual([service.id, admin.id]);
+        await mints.remove(admin.id);
+        expect((await mints.list({ limit: 10, kind: 'admin' })).items.map((m) => m.id)).toEqual([service.id]);
       });
     });
   });
