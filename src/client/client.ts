@@ -62,7 +62,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   keys.onKeysChanged = (kids) => cache.keepKids(kids);
   if (opts.revocation) {
     revocation = new RevocationList({ ...opts.revocation, graceSeconds: opts.clockToleranceSeconds }, metrics.sink);
-    revocation.onRevoked = (jtis) => cache.dropJtis(jtis);
+    revocation.onRevoked = (isRevoked) => cache.dropRevoked(isRevoked);
     revocation.start();
   }
   const failOpen = opts.revocation?.failOpen ?? false;

@@ -1,3 +1,4 @@
+import { JtiSet } from './jti-set.js';
 import type { BearerSource } from './options.js';
 import type { ClientMetrics } from './metrics.js';
 
@@ -13,26 +14,33 @@ export interface RevocationListOptions {
 
 /** Overlap of incremental polls, seconds: revocations stamped by a replica with a lagging clock are still seen. */
 const SINCE_OVERLAP_SECONDS = 120;
+/** Records per page asked of the endpoint (its maximum); the service reads Redis in smaller bounded steps. */
+const PAGE_LIMIT = 10_000;
+/** A poll that needs more pages than this (100M records) is a server bug, not a list. */
+const MAX_PAGES = 10_000;
 
 /**
  * The revoked-jti list, polled in the background from the auth service's `revoked-jtis` endpoint
- * (never on the request path). Polls are incremental (`?since=`, overlapping a little) and
- * conditional (`If-None-Match` when the query is unchanged). Entries leave once the token they
+ * (never on the request path). The first poll pages through the whole list (`?limit=` and
+ * `next_cursor`); later polls are incremental (`?since=`, overlapping a little, paged the same way)
+ * and conditional (`If-None-Match` on the first page when the query is unchanged). A server that
+ * does not page (the reference's) answers the whole list at once, which is read the same way.
+ * The jtis are held in a compact set (16 bytes per UUID); entries leave once the token they
  * revoke has expired. `state()` says whether the list can be trusted: the middleware fails closed
  * when it cannot (unless configured to fail open).
  */
 export class RevocationList {
   readonly #opts: RevocationListOptions;
   readonly #metrics: ClientMetrics;
-  readonly #revoked = new Map<string, number>(); // jti -> exp (epoch seconds)
+  readonly #revoked = new JtiSet(); // jti -> exp (epoch seconds)
   #maxRevokedAt: number | undefined;
   #etag: { url: string; etag: string } | undefined;
   #lastSuccessAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
   #stopped = true;
-  /** Called with the jtis a poll newly added (the token cache drops them). */
-  onRevoked: ((jtis: ReadonlySet<string>) => void) | undefined;
+  /** Called after a poll that added jtis, with the membership test (the token cache drops what it holds of them). */
+  onRevoked: ((isRevoked: (jti: string) => boolean) => void) | undefined;
 
   constructor(opts: RevocationListOptions, metrics: ClientMetrics) {
     this.#opts = opts;
@@ -89,33 +97,51 @@ export class RevocationList {
   }
 
   async #pollOnce(): Promise<void> {
-    const url = new URL(this.#opts.endpoint);
-    if (this.#maxRevokedAt !== undefined) url.searchParams.set('since', String(Math.max(0, this.#maxRevokedAt - SINCE_OVERLAP_SECONDS)));
+    const first = new URL(this.#opts.endpoint);
+    if (this.#maxRevokedAt !== undefined) first.searchParams.set('since', String(Math.max(0, this.#maxRevokedAt - SINCE_OVERLAP_SECONDS)));
+    first.searchParams.set('limit', String(PAGE_LIMIT));
     const bearer = typeof this.#opts.bearer === 'function' ? await this.#opts.bearer() : this.#opts.bearer;
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${bearer}` };
-    if (this.#etag?.url === url.href) headers['if-none-match'] = this.#etag.etag;
+    const timeoutMs = Math.max(1, Math.round(this.#opts.timeoutSeconds * 1000));
     try {
-      const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(Math.max(1, Math.round(this.#opts.timeoutSeconds * 1000))) });
-      if (response.status === 304) {
-        this.#succeeded('not_modified');
-        return;
+      let url = first;
+      let etag: string | null = null;
+      let maxRevokedAt = this.#maxRevokedAt;
+      let added = 0;
+      const cursors = new Set<string>();
+      for (let pages = 0; ; pages++) {
+        const conditional = url === first && this.#etag?.url === first.href;
+        const response = await fetch(url, {
+          headers: conditional ? { ...headers, 'if-none-match': this.#etag!.etag } : headers,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (response.status === 304 && conditional) {
+          this.#succeeded('not_modified');
+          return;
+        }
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          throw new Error(`The revocation endpoint answered ${response.status}.`);
+        }
+        if (url === first) etag = response.headers.get('etag');
+        const page = parsePage(await response.json());
+        for (const item of page.items) {
+          if (this.#revoked.add(item.jti, item.exp)) added++;
+          if (maxRevokedAt === undefined || item.revoked_at > maxRevokedAt) maxRevokedAt = item.revoked_at;
+        }
+        if (page.next === null) break;
+        if (cursors.has(page.next) || pages + 1 >= MAX_PAGES) throw new Error('The revocation endpoint keeps answering pages.');
+        cursors.add(page.next);
+        url = new URL(first);
+        url.searchParams.set('cursor', page.next);
       }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new Error(`The revocation endpoint answered ${response.status}.`);
-      }
-      const items = parseItems(await response.json());
-      const etag = response.headers.get('etag');
-      this.#etag = etag ? { url: url.href, etag } : undefined;
-      const added = new Set<string>();
-      for (const item of items) {
-        if (!this.#revoked.has(item.jti)) added.add(item.jti);
-        this.#revoked.set(item.jti, item.exp);
-        this.#maxRevokedAt = Math.max(this.#maxRevokedAt ?? 0, item.revoked_at);
-      }
-      this.#prune();
+      // Only a complete read moves `since` and the ETag: a poll that failed half-way is redone.
+      this.#maxRevokedAt = maxRevokedAt;
+      this.#etag = etag ? { url: first.href, etag } : undefined;
+      this.#revoked.pruneBefore(Date.now() / 1000 - this.#opts.graceSeconds);
       this.#succeeded('ok');
-      if (added.size > 0) this.onRevoked?.(added);
+      if (added > 0) this.onRevoked?.((jti) => this.#revoked.has(jti));
     } catch (err) {
       this.#metrics.revocationPoll('error');
       throw err;
@@ -126,11 +152,6 @@ export class RevocationList {
     this.#lastSuccessAt = Date.now();
     this.#metrics.revocationPoll(result);
   }
-
-  #prune(): void {
-    const cutoff = Date.now() / 1000 - this.#opts.graceSeconds;
-    for (const [jti, exp] of this.#revoked) if (exp < cutoff) this.#revoked.delete(jti);
-  }
 }
 
 interface Item {
@@ -139,14 +160,17 @@ interface Item {
   exp: number;
 }
 
-function parseItems(body: unknown): Item[] {
-  const items = (body as { items?: unknown } | null)?.items;
+function parsePage(body: unknown): { items: Item[]; next: string | null } {
+  const b = body as { items?: unknown; next_cursor?: unknown } | null;
+  const items = b?.items;
   if (!Array.isArray(items)) throw new Error('The revocation response has no "items" array.');
-  return items.map((raw: unknown) => {
+  const next = b!.next_cursor ?? null;
+  if (next !== null && (typeof next !== 'string' || next.length === 0)) throw new Error('The revocation response has a malformed "next_cursor".');
+  for (const raw of items as unknown[]) {
     const item = raw as Partial<Item> | null;
     if (typeof item?.jti !== 'string' || typeof item.exp !== 'number' || typeof item.revoked_at !== 'number') {
       throw new Error('A revocation item is malformed.');
     }
-    return { jti: item.jti, exp: item.exp, revoked_at: item.revoked_at };
-  });
+  }
+  return { items: items as Item[], next };
 }

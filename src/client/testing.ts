@@ -58,6 +58,8 @@ export async function mintToken(key: TestKeyPair, claims: Record<string, unknown
     .sign(key.privateKey);
 }
 
+const positionOf = (r: RevokedEntry) => `${r.revoked_at}:${r.jti}`;
+
 export interface RevokedEntry {
   jti: string;
   revoked_at: number;
@@ -70,6 +72,12 @@ export interface JwksServerOptions {
   maxAgeSeconds?: number;
   /** When set, `revoked-jtis` requires `Authorization: Bearer <this>`. */
   revocationBearer?: string;
+  /**
+   * `revoked-jtis` pages: at most this many records per page when the client sends `?limit=`
+   * (with `next_cursor`, like the auth service); `false` ignores `limit` and answers the whole
+   * list, like the reference's server. @default the client's limit
+   */
+  revocationPageSize?: number | false;
 }
 
 export interface JwksServer {
@@ -99,9 +107,11 @@ export async function startJwksServer(options: JwksServerOptions): Promise<JwksS
   const hanging = new Set<ServerResponse>();
   const toJwk = (k: TestKeyPair | JWK): JWK => ('publicJwk' in k ? (k as TestKeyPair).publicJwk : (k as JWK));
 
-  const send = (req: IncomingMessage, res: ServerResponse, body: unknown, cacheControl: string) => {
+  // The ETag is the digest of what the answer depends on: for a page, the whole list (a change on a
+  // later page must move the first page's ETag too, as the auth service's list version does).
+  const send = (req: IncomingMessage, res: ServerResponse, body: unknown, cacheControl: string, version: unknown = body) => {
     const text = JSON.stringify(body);
-    const etag = `"${createHash('sha256').update(text).digest('base64url')}"`;
+    const etag = `"${createHash('sha256').update(JSON.stringify(version)).digest('base64url')}"`;
     res.setHeader('Cache-Control', cacheControl);
     res.setHeader('ETag', etag);
     if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
@@ -122,7 +132,17 @@ export async function startJwksServer(options: JwksServerOptions): Promise<JwksS
       return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"detail":"Bearer required.","error":"missing_token"}');
     }
     const since = Number(url.searchParams.get('since') ?? '0');
-    send(req, res, { items: revoked.filter((r) => r.revoked_at >= since) }, 'no-store');
+    const live = revoked.filter((r) => r.revoked_at >= since);
+    const limit = url.searchParams.get('limit');
+    if (limit === null || options.revocationPageSize === false) return send(req, res, { items: live }, 'no-store');
+    // Pages in the order entries were added (revocation time); the cursor is the last index sent.
+    const cursor = url.searchParams.get('cursor');
+    const start = cursor === null ? 0 : live.findIndex((r) => positionOf(r) === Buffer.from(cursor, 'base64url').toString()) + 1;
+    const size = Math.min(Number(limit), options.revocationPageSize ?? Infinity);
+    const items = live.slice(start, start + size);
+    const more = start + size < live.length;
+    const next = more ? Buffer.from(positionOf(items[items.length - 1]!)).toString('base64url') : null;
+    send(req, res, { items, next_cursor: next }, 'no-store', live);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -155,9 +175,12 @@ export interface TestIssuer {
 }
 
 /** A keypair, a local JWKS server and a minting function in one: the usual test setup. */
-export async function createTestIssuer(options: { audience?: string; alg?: TestAlgorithm; maxAgeSeconds?: number; revocationBearer?: string } = {}): Promise<TestIssuer> {
+export async function createTestIssuer(
+  options: { audience?: string; alg?: TestAlgorithm; maxAgeSeconds?: number; revocationBearer?: string; revocationPageSize?: number | false } = {},
+): Promise<TestIssuer> {
   const key = await createTestKeyPair(options.alg);
-  const server = await startJwksServer({ keys: [key], maxAgeSeconds: options.maxAgeSeconds, revocationBearer: options.revocationBearer });
+  const { maxAgeSeconds, revocationBearer, revocationPageSize } = options;
+  const server = await startJwksServer({ keys: [key], maxAgeSeconds, revocationBearer, revocationPageSize });
   const audience = options.audience ?? 'test-api';
   return {
     key,

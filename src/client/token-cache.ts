@@ -54,11 +54,11 @@ export class TokenCache {
     this.#lru.set(key, { context, kid });
   }
 
-  /** Drops every entry whose jti is in `jtis`. */
-  dropJtis(jtis: ReadonlySet<string>): void {
-    if (this.#lru === undefined || jtis.size === 0) return;
+  /** Drops every entry whose jti `isRevoked` says is revoked. */
+  dropRevoked(isRevoked: (jti: string) => boolean): void {
+    if (this.#lru === undefined) return;
     for (const [key, entry] of this.#lru.entries()) {
-      if (entry.context.jti !== undefined && jtis.has(entry.context.jti)) this.#lru.delete(key);
+      if (entry.context.jti !== undefined && isRevoked(entry.context.jti)) this.#lru.delete(key);
     }
   }
 

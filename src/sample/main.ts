@@ -5,15 +5,18 @@
 import type { AddressInfo } from 'node:net';
 import { authClientOptionsFromEnv, createAuthClient, type AuthClient } from '../client/index.js';
 import { createSampleApp } from './app.js';
+import { sampleEnvWithDevDefaults } from './dev-defaults.js';
 
 const port = Number(process.env.PORT ?? 8200);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be an integer 0-65535 (got ${JSON.stringify(process.env.PORT)})`);
   process.exit(1);
 }
+const { env, applied } = sampleEnvWithDevDefaults(process.env);
+if (applied.length) console.warn(JSON.stringify({ msg: 'development defaults (NODE_ENV is not production): trusting the local auth service', set: applied }));
 let auth: AuthClient;
 try {
-  auth = createAuthClient(authClientOptionsFromEnv());
+  auth = createAuthClient(authClientOptionsFromEnv(env));
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
@@ -21,7 +24,7 @@ try {
 let shuttingDown = false;
 // The sign-in page at `/` calls the auth service from the browser: its URL as the browser sees it
 // (default: the issuer). The auth service must list this API's origin in AUTH_CORS_ORIGINS.
-const signInPage = { authUrl: process.env.SAMPLE_PAGE_AUTH_URL || process.env.AUTH_CLIENT_ISSUER || '' };
+const signInPage = { authUrl: env.SAMPLE_PAGE_AUTH_URL || env.AUTH_CLIENT_ISSUER || '' };
 const app = createSampleApp({ auth, shuttingDown: () => shuttingDown, signInPage });
 const server = app.listen(port, () => {
   console.log(JSON.stringify({ msg: 'sample API listening', port: (server.address() as AddressInfo).port }));

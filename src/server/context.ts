@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { AdminCredential } from './auth/admin-credential.js';
 import type { AuthConfig } from './config/index.js';
 import type { ServiceEvents } from './events.js';
 import type { KeyManager } from './keys/index.js';
@@ -21,6 +22,8 @@ export interface ServiceContext {
   events: ServiceEvents;
   /** Set on SIGTERM: readiness fails, responses close their connections. */
   lifecycle: { shuttingDown: boolean };
+  /** The admin login (hash and decoy), built at start; undefined when the login is off. */
+  adminCredential?: AdminCredential;
   /** Rate limits per route; empty until configured. */
   limits?: RouteLimits;
 }

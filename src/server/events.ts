@@ -26,6 +26,8 @@ export interface ServiceEventMap {
   login: [outcome: LoginOutcome];
   revocation: [];
   rateLimited: [limiter: string];
+  /** A request past a slowdown limit's budget was delayed (not refused). */
+  rateDelayed: [limiter: string];
   /** A long-lived credential was minted (refresh family or service token), for the mint audit. */
   /** `kind` 'service' (a service token: `familyId` is its jti); absent or 'refresh' for a refresh family. */
   sessionStarted: [session: { familyId: string; claims: SessionClaims; expiresAt: number; kind?: 'refresh' | 'service' }];

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+import { withDevelopmentDefaults } from './config/index.js';
 import { ConfigError } from './errors.js';
 import { createAuthService } from './service.js';
 
 /** Entry point of the container and of `npm start`: settings from the environment, graceful SIGTERM. */
 async function main(): Promise<void> {
-  const service = await createAuthService({ env: process.env });
+  const { env, applied } = withDevelopmentDefaults(process.env);
+  const service = await createAuthService({ env });
+  for (const { env: name, value } of applied) {
+    service.context.logger.warn({ [name]: value }, `${name} is not set: using the development default ${value} (for the sample page on port 8200); NODE_ENV=production never does`);
+  }
   await service.listen();
   let stopping = false;
   const stop = (signal: string) => {

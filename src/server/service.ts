@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
+import { prepareAdminCredential, type AdminCredential } from './auth/admin-credential.js';
 import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
 import type { ServiceContext } from './context.js';
 import { ServiceEvents } from './events.js';
@@ -67,6 +68,9 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   const config = loadConfig(options.serverAuth, options.env ?? {});
   const logger = options.logger ?? createLogger(config);
   const events = new ServiceEvents();
+  // Checked first (a malformed hash refuses to start before anything opens); the decoy hash is built
+  // while Redis connects and awaited before the service can take a request.
+  const adminCredentialReady = prepareAdminCredential(config);
 
   let keysDir = config.keysDir;
   if (!keysDir) {
@@ -97,7 +101,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   // the key watcher starts; a refusal closes the Redis client instead of leaking it.
   let built;
   try {
-    built = build();
+    built = build(await adminCredentialReady);
   } catch (err) {
     await stores.close();
     throw err;
@@ -105,7 +109,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   const { context, metrics, app, handler } = built;
   await keys.start();
 
-  function build() {
+  function build(adminCredential: AdminCredential | undefined) {
     const context: ServiceContext = {
       config,
       logger,
@@ -114,6 +118,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
       wallets: createWalletVerifiers(config),
       events,
       lifecycle: { shuttingDown: false },
+      adminCredential,
       limits: createRouteLimits(config, events, redis),
     };
     recordMints(context);

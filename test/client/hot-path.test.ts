@@ -199,7 +199,7 @@ describe('TokenCache', () => {
     const exp = Math.floor(Date.now() / 1000) + 60;
     cache.set('k1', { sub: 's', role: 'r', groups: [], scopes: [], jti: 'a', exp, claims: {} }, 'kid1');
     cache.set('k2', { sub: 's', role: 'r', groups: [], scopes: [], jti: 'b', exp, claims: {} }, 'kid2');
-    cache.dropJtis(new Set(['a']));
+    cache.dropRevoked((jti) => jti === 'a');
     expect(cache.get('k1')).toBeUndefined();
     cache.keepKids(new Set(['kid1']));
     expect(cache.get('k2')).toBeUndefined();

@@ -93,4 +93,23 @@ describe('revocation polling', () => {
     const polls = await registry.getSingleMetric('pico_auth_client_revocation_polls_total')?.get();
     expect(polls?.values.reduce((n, v) => n + v.value, 0)).toBe(2);
   });
+
+  for (const [name, pageSize] of [['pages of 3 records', 3], ['no paging (the reference server)', false]] as const) {
+    it(`loads a list longer than a page and polls increments: ${name}`, async () => {
+      await issuer.close();
+      issuer = await createTestIssuer({ revocationBearer: BEARER, revocationPageSize: pageSize });
+      const exp = Math.floor(Date.now() / 1000) + 300;
+      for (let i = 0; i < 10; i++) issuer.server.revoke(`early-${i}`, exp);
+      const a = await start({ ttlSeconds: 0.2 });
+      await a.client.warmUp();
+      // The first poll read every page (10 records, 3 per page: 4 requests) before warmUp resolved.
+      expect(issuer.server.requests.revocation).toBe(pageSize === false ? 1 : 4);
+      for (let i = 0; i < 10; i++) expect((await a.get('/api/data', await issuer.mint({ jti: `early-${i}` }))).status).toBe(401);
+      const keep = await issuer.mint({ jti: 'kept' });
+      expect((await a.get('/api/data', keep)).status).toBe(200);
+      issuer.server.revoke('kept', exp);
+      await vi.waitFor(async () => expect((await a.get('/api/data', keep)).status).toBe(401), { timeout: 10_000, interval: 20 });
+      expect((await a.get('/api/data', await issuer.mint({ jti: 'early-0' }))).status).toBe(401);
+    });
+  }
 });

@@ -254,15 +254,9 @@ describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
       expect(one(await render({ set: { 'config.trustProxy': 2 } }), 'ConfigMap', 'rel-pico-auth').data.AUTH_TRUST_PROXY).toBe('2');
     });
 
-    it('alerts on the service metrics, scoped to this release', async () => {
+    it('ships a PrometheusRule (its alerts are unit-tested with promtool in alerts.test.ts) and the Grafana dashboard', async () => {
       const objs = await render({ valuesFiles: [ciFile('monitoring-values.yaml')] });
-      const rules = one(objs, 'PrometheusRule', 'rel-pico-auth').spec.groups[0].rules as { alert: string; expr: string }[];
-      expect(rules.map((r) => r.alert)).toEqual(['PicoAuthKeyringReloadFailing', 'PicoAuthJwksDiverged', 'PicoAuthRedisErrors', 'PicoAuthSignInFailureRatioHigh', 'PicoAuthLatencyP99High']);
-      const metrics = ['pico_auth_keyring_reload_failures_total', 'pico_auth_jwks_fingerprint_info', 'pico_auth_redis_command_errors_total', 'pico_auth_sign_ins_total', 'pico_auth_http_request_duration_seconds_bucket'];
-      rules.forEach((r, i) => {
-        expect(r.expr).toContain(metrics[i]);
-        expect(r.expr).toContain('namespace="auth", job="rel-pico-auth"');
-      });
+      expect(one(objs, 'PrometheusRule', 'rel-pico-auth').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
       const dash = one(objs, 'ConfigMap', 'rel-pico-auth-dashboard');
       expect(dash.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
       expect(JSON.parse(dash.data['pico-auth.json']).panels.length).toBeGreaterThan(3);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -34,6 +34,8 @@ function findTool(name: string): string | undefined {
 
 export const helm = findTool('helm');
 export const kubectlValidate = findTool('kubectl-validate');
+/** Built by .ci/setup.d/35-kustomize.sh (test/k8s/kustomize.test.ts). */
+export const kustomize = findTool('kustomize');
 
 /**
  * Whether a suite needing `tools` must be skipped: only outside CI, loudly. In CI a missing tool
@@ -43,7 +45,7 @@ export function skipWithout(tools: Record<string, string | undefined>): boolean 
   const missing = Object.entries(tools).filter(([, path]) => !path).map(([name]) => name);
   if (missing.length === 0) return false;
   if (process.env.CI) return false;
-  console.warn(`\n[helm tests] SKIPPED: ${missing.join(', ')} not found. Run \`source .ci/setup.d/30-k8s-tools.sh\` to build the pinned versions (CI always runs these tests).\n`);
+  console.warn(`\n[helm tests] SKIPPED: ${missing.join(', ')} not found. Run \`source .ci/setup.d/30-k8s-tools.sh\` (helm, kubectl-validate) or \`source .ci/setup.d/35-kustomize.sh\` (kustomize) to build the pinned versions (CI always runs these tests).\n`);
   return true;
 }
 
@@ -149,4 +151,23 @@ export function podSpecs(objs: K8sObject[]): { owner: string; spec: any }[] {
     else if (o.kind === 'Pod') out.push({ owner, spec: o.spec });
   }
   return out;
+}
+
+/**
+ * The NOTES.txt `helm install` would print for `opts`. `helm template` skips NOTES.txt and a client
+ * dry-run install still calls the cluster, so a copy of the chart renders it as a ConfigMap (tpl of
+ * the same file, with the same helpers and values).
+ */
+export async function renderNotes(opts: RenderOptions = {}): Promise<string> {
+  const copy = join(mkdtempSync(join(tmpdir(), 'pico-notes-')), 'pico-auth');
+  cpSync(chartDir, copy, { recursive: true });
+  copyFileSync(join(copy, 'templates/NOTES.txt'), join(copy, 'files/NOTES.txt'));
+  writeFileSync(
+    join(copy, 'templates/zz-notes.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "files/NOTES.txt") . | quote }}\n',
+  );
+  const args = templateArgs(opts);
+  args[2] = copy;
+  const { stdout } = await run(need(helm, 'helm'), [...args, '--show-only', 'templates/zz-notes.yaml'], { maxBuffer: 32 * 1024 * 1024 });
+  return (parseAllDocuments(stdout)[0]!.toJS() as { data: { notes: string } }).data.notes;
 }

@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const base = join(repoRoot, 'k8s/base');
 const overlay = join(repoRoot, 'k8s/overlays/example');
 const objects: K8sObject[] = readdirSync(base)
-  .filter((f) => f !== 'kustomization.yaml')
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(readFileSync(join(base, f), 'utf8')).map((d) => d.toJS() as K8sObject));
 
 describe('k8s/ plain manifests', () => {
@@ -24,8 +24,9 @@ describe('k8s/ plain manifests', () => {
   });
 
   it('list every file in the kustomization, and set no namespace (the overlay does)', () => {
-    const k = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-    expect(k.resources.sort()).toEqual(readdirSync(base).filter((f) => f !== 'kustomization.yaml').sort());
+    const k = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { resources: string[]; configMapGenerator: { envs: string[] }[] };
+    expect(k.resources.sort()).toEqual(readdirSync(base).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
+    expect(k.configMapGenerator.flatMap((g) => g.envs)).toEqual(readdirSync(base).filter((f) => f.endsWith('.env')));
     for (const o of objects) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeUndefined();
     expect(JSON.stringify(objects)).not.toMatch(/helm\.sh|app\.kubernetes\.io\/managed-by":"Helm/);
   });
@@ -55,14 +56,24 @@ describe('k8s/ plain manifests', () => {
   });
 
   it('the example overlay patches only objects of the base, keeping issuer and sample in agreement', () => {
-    const k = parse(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')) as { resources: string[]; patches: { path: string }[]; replicas: { name: string }[]; images: { name: string }[] };
+    const k = parse(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')) as {
+      resources: string[]; patches: { path: string }[]; replicas: { name: string }[]; images: { name: string }[];
+      configMapGenerator: { name: string; behavior: string; literals: string[] }[];
+    };
     expect(k.resources).toEqual(['../../base']);
     const image = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pico-auth')!.spec.template.spec.containers[0].image as string;
     expect(image.startsWith(`${k.images[0]!.name}:`)).toBe(true);
     for (const r of k.replicas) expect(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === r.name)).toBe(true);
     const patches = k.patches.flatMap((p) => parseAllDocuments(readFileSync(join(overlay, p.path), 'utf8')).map((d) => d.toJS() as K8sObject));
     for (const p of patches) expect(objects.some((o) => o.kind === p.kind && o.metadata.name === p.metadata.name), `${p.kind}/${p.metadata.name}`).toBe(true);
-    const issuer = patches.find((p) => p.kind === 'ConfigMap')!.data.AUTH_ISSUER;
+    // Settings are merged into the base's generated ConfigMap (a patch of it would not roll the pods).
+    expect(patches.filter((p) => p.kind === 'ConfigMap')).toEqual([]);
+    const baseK = parse(readFileSync(join(base, 'kustomization.yaml'), 'utf8')) as { configMapGenerator: { name: string }[] };
+    for (const g of k.configMapGenerator) {
+      expect(g.behavior).toBe('merge');
+      expect(baseK.configMapGenerator.map((b) => b.name)).toContain(g.name);
+    }
+    const issuer = k.configMapGenerator[0]!.literals.find((l) => l.startsWith('AUTH_ISSUER='))!.slice('AUTH_ISSUER='.length);
     const sampleIssuer = patches.find((p) => p.kind === 'Deployment')!.spec.template.spec.containers[0].env.find((e: any) => e.name === 'AUTH_CLIENT_ISSUER').value;
     expect(sampleIssuer).toBe(issuer);
   });

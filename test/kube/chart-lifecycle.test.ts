@@ -127,12 +127,14 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     expect(status.version).toBe(2);
   }, STEP_TIMEOUT_MS);
 
-  it('uninstall leaves nothing behind but the key Secret', async () => {
+  it('uninstall leaves nothing behind but the key Secret and the bundled Redis\'s data claim', async () => {
     const res = await helm(helmBin!, cp, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '60s']);
     expect(res.code, res.stderr).toBe(0);
     const after = await inventory(cp.adminConfig(), NS);
-    // Cluster-scoped objects too: the CRDs were there before the install, nothing else is new.
-    expect(added(before, after)).toEqual([`Secret core ${NS}/${keySecretName}`]);
+    // Cluster-scoped objects too: the CRDs were there before the install, nothing else is new. The
+    // claim is kept (helm.sh/resource-policy: keep) like the keys: a reinstall keeps the revocations
+    // of the tokens those keys still validate.
+    expect(added(before, after).sort()).toEqual([`PersistentVolumeClaim core ${NS}/${RELEASE}-redis`, `Secret core ${NS}/${keySecretName}`]);
     expect([...before].filter((x) => !after.has(x))).toEqual([]);
   }, STEP_TIMEOUT_MS);
 

@@ -94,6 +94,77 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- include "pico-auth.componentName" (list . "redis") }}
 {{- end }}
 
+{{/* The Secret and key holding the bundled Redis's password: redis.auth.existingSecret, or the chart's. */}}
+{{- define "pico-auth.redisPasswordSecretName" -}}
+{{- .Values.redis.auth.existingSecret | default (include "pico-auth.redisName" .) }}
+{{- end }}
+
+{{- define "pico-auth.redisPasswordSecretKey" -}}
+{{- ternary .Values.redis.auth.existingSecretKey "password" (ne .Values.redis.auth.existingSecret "") }}
+{{- end }}
+
+{{/*
+The generated password of the bundled Redis: the one already in the cluster (helm install/upgrade
+can look it up), else a new random one. Computed once per render and kept in .Values, so the
+Secret and every pod's checksum see the same value: under `helm template` (Argo CD) each render
+makes a new password, and the checksum then rolls Redis and the auth pods together.
+*/}}
+{{- define "pico-auth.redisGeneratedPassword" -}}
+{{- if not (hasKey .Values.redis "generatedPasswordOfThisRender") }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "pico-auth.redisName" .) }}
+{{- $password := "" }}
+{{- if and $existing $existing.data (hasKey $existing.data "password") }}
+{{- $password = index $existing.data "password" | b64dec }}
+{{- else }}
+{{- $password = randAlphaNum 32 }}
+{{- end }}
+{{- $_ := set .Values.redis "generatedPasswordOfThisRender" $password }}
+{{- end }}
+{{- index .Values.redis "generatedPasswordOfThisRender" }}
+{{- end }}
+
+{{/* Pod-template annotation that rolls a pod when the generated Redis password changes (nothing with redis.auth.existingSecret). */}}
+{{- define "pico-auth.redisPasswordChecksum" -}}
+{{- if and .Values.redis.enabled (not .Values.redis.auth.existingSecret) }}
+checksum/redis-password: {{ include "pico-auth.redisGeneratedPassword" . | sha256sum | trunc 16 | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod settings of one component, (list $root $componentPod): the top-level values are every pod's,
+the component's `pod` value overrides them. nodeSelector, tolerations, affinity, priorityClassName
+and imagePullSecrets replace (an empty list or map clears); podAnnotations and podLabels merge.
+"pico-auth.podPlacement" renders the pod-spec fields, "pico-auth.podAnnotations" and
+"pico-auth.podLabels" the metadata maps (without the chart's own labels), every value a string
+(`--set podLabels.x=true` must not become a boolean, which the API server refuses).
+*/}}
+{{- define "pico-auth.podPlacement" -}}
+{{- $v := (index . 0).Values }}{{- $o := index . 1 | default dict }}
+{{- range $key := list "imagePullSecrets" "priorityClassName" "nodeSelector" "affinity" "tolerations" }}
+{{- $val := ternary (index $o $key) (index $v $key) (hasKey $o $key) }}
+{{- if and $val (kindIs "string" $val) }}
+{{ $key }}: {{ $val | quote }}
+{{- else if $val }}
+{{ $key }}:
+  {{- toYaml $val | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "pico-auth.podAnnotations" -}}
+{{- $v := (index . 0).Values }}{{- $o := index . 1 | default dict }}
+{{- range $k, $val := merge (deepCopy ($o.podAnnotations | default dict)) (deepCopy ($v.podAnnotations | default dict)) }}
+{{ $k }}: {{ $val | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "pico-auth.podLabels" -}}
+{{- $v := (index . 0).Values }}{{- $o := index . 1 | default dict }}
+{{- range $k, $val := merge (deepCopy ($o.podLabels | default dict)) (deepCopy ($v.podLabels | default dict)) }}
+{{ $k }}: {{ $val | toString | quote }}
+{{- end }}
+{{- end }}
+
 {{- define "pico-auth.sampleName" -}}
 {{- include "pico-auth.componentName" (list . "sample") }}
 {{- end }}
@@ -148,8 +219,8 @@ token when fleet sessions are on. A retired key stays published at least this lo
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "pico-auth.redisName" . }}
-      key: password
+      name: {{ include "pico-auth.redisPasswordSecretName" . }}
+      key: {{ include "pico-auth.redisPasswordSecretKey" . }}
 # $(REDIS_PASSWORD) is expanded by the kubelet; the password is alphanumeric, so URL-safe.
 - name: REDIS_URL
   value: {{ printf "redis://:$(REDIS_PASSWORD)@%s.%s.svc.%s:6379/0" (include "pico-auth.redisName" .) .Release.Namespace .Values.clusterDomain | quote }}
@@ -219,11 +290,16 @@ token when fleet sessions are on. A retired key stays published at least this lo
   labelSelector:
     matchLabels:
       {{- include "pico-auth.componentSelectorLabels" (list $root $component) | nindent 6 }}
+  # Count only the pods of the same ReplicaSet: during a rollout the old pods would skew the spread.
+  matchLabelKeys:
+    - pod-template-hash
 - maxSkew: 1
   topologyKey: topology.kubernetes.io/zone
   whenUnsatisfiable: ScheduleAnyway
   labelSelector:
     matchLabels:
       {{- include "pico-auth.componentSelectorLabels" (list $root $component) | nindent 6 }}
+  matchLabelKeys:
+    - pod-template-hash
 {{- end }}
 {{- end }}

@@ -64,3 +64,23 @@ function checkProduction(config: AuthConfig): void {
   }
   if (issues.length) throw new ConfigError(issues);
 }
+
+/**
+ * The development defaults of the program entry (`npm start`, `npm run dev`): when NODE_ENV is
+ * unset or `development`, every unset variable with a `devDefault` in the settings table gets it,
+ * so the service and the sample page (http://localhost:8200) work together with no setup. Never
+ * with any other NODE_ENV (production stays explicit). The embedding API does not call this.
+ * Returns the environment to use and the variables it filled, for one warning each.
+ */
+export function withDevelopmentDefaults(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; applied: { env: string; value: string }[] } {
+  const mode = env.NODE_ENV ?? '';
+  if (mode !== '' && mode !== 'development') return { env, applied: [] };
+  const out: NodeJS.ProcessEnv = { ...env };
+  const applied: { env: string; value: string }[] = [];
+  for (const spec of Object.values(SETTINGS) as { env: string; devDefault?: string }[]) {
+    if (spec.devDefault === undefined || (env[spec.env] !== undefined && env[spec.env] !== '')) continue;
+    out[spec.env] = spec.devDefault;
+    applied.push({ env: spec.env, value: spec.devDefault });
+  }
+  return { env: out, applied };
+}

@@ -15,6 +15,11 @@ export interface SettingSpec {
   schema: z.ZodType;
   /** What it does, and what it accepts; shown in the README and in error messages. */
   doc: string;
+  /**
+   * The value `npm start` / `npm run dev` use when the variable is unset and NODE_ENV is unset or
+   * `development` (never in production): what makes the sample page work out of the box.
+   */
+  devDefault?: string;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -35,6 +40,7 @@ export const SETTINGS = {
   accessTokenExpireMinutes: { env: 'AUTH_ACCESS_TOKEN_EXPIRE_MINUTES', seed: 'access_token_expire_minutes', schema: int(1, 1440).default(15), doc: 'Access-token lifetime in minutes (1-1440).' },
   refreshTokenExpireDays: { env: 'AUTH_REFRESH_TOKEN_EXPIRE_DAYS', seed: 'refresh_token_expire_days', schema: int(1, 365).default(7), doc: 'Refresh-token lifetime in days (1-365).' },
   challengeTtlSeconds: { env: 'AUTH_CHALLENGE_TTL_SECONDS', seed: 'challenge_ttl_seconds', schema: int(5, 3600).default(60), doc: 'How long a sign-in challenge stays valid, in seconds (5-3600).' },
+  challengeMaxOutstanding: { env: 'AUTH_CHALLENGE_MAX_OUTSTANDING', schema: int(1, 1000).default(5), doc: 'Challenges one client (IP, or IPv6 network) can hold for one address at a time; a new one evicts the oldest instead of being refused (1-1000).' },
 
   // --- Server ---------------------------------------------------------------------------------
   port: { env: 'PORT', schema: int(0, 65535).default(8100), doc: 'HTTP port (0 picks a free one).' },
@@ -45,7 +51,7 @@ export const SETTINGS = {
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
   metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
-  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
+  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
   demoPage: { env: 'AUTH_DEMO_PAGE', schema: bool.default(false), doc: 'Serve the wallet sign-in demo page at `/`.' },
 
   // --- Keys ------------------------------------------------------------------------------------
@@ -64,7 +70,7 @@ export const SETTINGS = {
   redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503.' },
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
-  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
+  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
   siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: z.union([z.array(z.union([z.number(), z.string()])), z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))]).transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
   siweMaxClockSkewSeconds: { env: 'AUTH_SIWE_MAX_CLOCK_SKEW_SECONDS', schema: int(0, 600).default(60), doc: 'Clock skew tolerated on `expirationTime`, `notBefore` and `issuedAt`.' },
 
@@ -81,11 +87,14 @@ export const SETTINGS = {
   // --- Rate limits (requests per window, per key) ----------------------------------------------
   rateLimitWindowSeconds: { env: 'AUTH_RATE_LIMIT_WINDOW_SECONDS', schema: int(1, 3600).default(60), doc: 'Window of every rate limit, in seconds.' },
   rateLimitChallengePerIp: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_IP', schema: int(0).default(120), doc: '`/challenge` requests per IP per window (0 disables).' },
-  rateLimitChallengePerAddress: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS', schema: int(0).default(30), doc: '`/challenge` requests per address per window (0 disables).' },
+  rateLimitChallengePerAddress: { env: 'AUTH_RATE_LIMIT_CHALLENGE_PER_ADDRESS', schema: int(0).default(30), doc: '`/challenge` requests per address and client per window (0 disables); counted per client, so requests for a victim\'s address from other clients never lock the victim out.' },
   rateLimitSignInPerIp: { env: 'AUTH_RATE_LIMIT_SIGN_IN_PER_IP', schema: int(0).default(120), doc: '`/sign-in` requests per IP per window (0 disables).' },
   rateLimitLoginPerIp: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_IP', schema: int(0).default(10), doc: '`/login` attempts per IP per window (0 disables).' },
-  rateLimitLoginPerEmail: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_EMAIL', schema: int(0).default(5), doc: '`/login` attempts per e-mail per window (0 disables).' },
+  rateLimitLoginPerEmail: { env: 'AUTH_RATE_LIMIT_LOGIN_PER_EMAIL', schema: int(0).default(5), doc: '`/login` attempts per e-mail and client per window (0 disables); counted per client, so wrong passwords from elsewhere never lock the real admin out.' },
+  loginSlowdownAfter: { env: 'AUTH_LOGIN_SLOWDOWN_AFTER', schema: int(0).default(5), doc: '`/login` attempts per e-mail per window, from all clients together, answered without delay; each further one waits 500 ms more, up to `AUTH_LOGIN_SLOWDOWN_MAX_MS` (0 disables).' },
+  loginSlowdownMaxMs: { env: 'AUTH_LOGIN_SLOWDOWN_MAX_MS', schema: int(0, 30000).default(5000), doc: 'Longest delay of a slowed-down `/login` attempt, in milliseconds.' },
   rateLimitRefreshPerIp: { env: 'AUTH_RATE_LIMIT_REFRESH_PER_IP', schema: int(0).default(120), doc: '`/refresh` requests per IP per window (0 disables).' },
+  rateLimitIpv6PrefixLength: { env: 'AUTH_RATE_LIMIT_IPV6_PREFIX_LENGTH', schema: int(1, 128).default(64), doc: 'IPv6 clients are counted by network of this prefix length (a subscriber usually holds a whole /64); IPv4 clients by address.' },
   rateLimitFleetPerIp: { env: 'AUTH_RATE_LIMIT_FLEET_PER_IP', schema: int(0).default(60), doc: '`/fleet/sessions` requests per IP per window (0 disables).' },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -77,6 +77,12 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['limiter'] as const,
       registers,
     }),
+    rateDelayed: new Counter({
+      name: `${METRIC_PREFIX}rate_delayed_total`,
+      help: 'Requests delayed (not refused) by a slowdown limit, by limiter.',
+      labelNames: ['limiter'] as const,
+      registers,
+    }),
     redisDuration: new Histogram({
       name: `${METRIC_PREFIX}redis_command_duration_seconds`,
       help: 'Redis command latency in seconds (failed commands included), by command.',

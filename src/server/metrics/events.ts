@@ -31,6 +31,7 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
     login: (outcome) => m.logins.labels(oneOf(LOGIN_OUTCOMES, outcome, 'error')).inc(),
     revocation: () => m.revocations.inc(),
     rateLimited: (limiter) => m.rateLimited.labels(limiters.value(limiter)).inc(),
+    rateDelayed: (limiter) => m.rateDelayed.labels(limiters.value(limiter)).inc(),
   };
   const entries = Object.entries(listeners) as [keyof ServiceEventMap, (...args: unknown[]) => void][];
   for (const [name, fn] of entries) events.on(name, fn as never);

@@ -3,35 +3,56 @@ import { z } from 'zod';
 import { requireRole } from '../auth/require-role.js';
 import type { ServiceContext } from '../context.js';
 import { BadRequestError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../stores/revocation-order.js';
+import { streamRevocations, wire } from './revocation-stream.js';
 
 const Since = z.string().regex(/^\d{1,15}$/).transform(Number);
+const Limit = z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(10_000));
+const Cursor = { safeParse: (raw: unknown) => {
+  const position = typeof raw === 'string' ? decodeCursor(raw) : undefined;
+  return position === undefined ? { success: false as const } : { success: true as const, data: position };
+} };
+
+/** Records per store read when the whole list is streamed (no `limit`): a bounded read each. */
+const STREAM_PAGE = 1000;
 
 /**
- * GET /revoked-jtis (roles `service`, `operator`): the live denylist, or with `?since=<epoch>`
- * the records revoked at or after that second (inclusive, so a poll never misses a revocation of
- * the second it last saw). `ETag` is the store's version, which moves on every add and prune;
- * `If-None-Match` with the current one gets 304 without the list being read.
+ * GET /revoked-jtis (roles `service`, `operator`): the live denylist, ordered by revocation time,
+ * or with `?since=<epoch>` the records revoked at or after that second (inclusive, so a poll never
+ * misses a revocation of the second it last saw).
+ *
+ * - `?limit=N` (1-10000) asks for one page: `{"items": [...], "next_cursor": "<opaque>" | null}`;
+ *   pass `cursor=<next_cursor>` (with the same `since`) for the next one. A cursor is a position in
+ *   the list, so pages neither skip nor repeat records when others are added or pruned meanwhile.
+ * - Without `limit` or `cursor`, the whole list, as the reference's clients expect: `{"items": [...]}`,
+ *   streamed page by page so that no single Redis call grows with the list.
+ *
+ * `ETag` is the store's version, which moves on every add and prune; `If-None-Match` with the
+ * current one gets 304 without the list being read.
  */
 export function revokedJtisRoute(ctx: ServiceContext): Router {
   const router = Router();
   router.get('/revoked-jtis', requireRole(ctx, 'service', 'operator'), async (req, res) => {
-    const raw = req.query.since;
-    let since = 0;
-    if (raw !== undefined) {
-      const parsed = Since.safeParse(raw);
-      if (!parsed.success) throw new BadRequestError('since: expected epoch seconds (a non-negative integer).', 'invalid_request');
-      since = parsed.data;
-    }
+    const since = param(req.query.since, Since, 'since: expected epoch seconds (a non-negative integer).') ?? 0;
+    const limit = param(req.query.limit, Limit, 'limit: expected an integer from 1 to 10000.');
+    const after = param(req.query.cursor, Cursor, 'cursor: expected a next_cursor this endpoint returned.');
     const cached = versionOf(req.headers['if-none-match']);
-    const { items, version } = await ctx.stores.revocations.list(since, cached);
-    res.set({ ETag: `"rv-${version}"`, 'Cache-Control': 'private, no-cache' });
-    if (items === null) {
-      res.status(304).end();
-      return;
-    }
-    res.json({ items: items.map((r) => ({ jti: r.jti, revoked_at: r.revokedAt, exp: r.exp })) });
+    const store = ctx.stores.revocations;
+    if (limit === undefined && after === undefined) return streamRevocations(res, store, since, cached, STREAM_PAGE);
+    const page = await store.list({ since, after, limit: limit ?? STREAM_PAGE }, cached);
+    res.set({ ETag: `"rv-${page.version}"`, 'Cache-Control': 'private, no-cache' });
+    if (page.items === null) return void res.status(304).end();
+    res.json({ items: page.items.map(wire), next_cursor: page.next === null ? null : encodeCursor(page.next) });
   });
   return router;
+}
+
+
+function param<T>(raw: unknown, schema: { safeParse(raw: unknown): { success: true; data: T } | { success: false } }, detail: string): T | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new BadRequestError(detail, 'invalid_request');
+  return parsed.data;
 }
 
 /** The version inside an `If-None-Match: "rv-<version>"` header, if it is one of ours. */

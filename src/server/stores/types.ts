@@ -19,16 +19,29 @@ export interface ChallengeRecord {
   expiresAt: number;
 }
 
+/**
+ * Bounds the outstanding challenges of one bucket (the route uses a digest of the address and the
+ * client that asked): at most `max` of a bucket's challenges can be consumed; storing one more
+ * evicts the oldest. Requests never fail on the bound, so a flood for a victim's address cannot
+ * refuse the victim a challenge; it only evicts the flooder's own oldest ones.
+ */
+export interface ChallengeBound {
+  /** Opaque and already hashed (it may appear in a Redis key). */
+  bucket: string;
+  max: number;
+}
+
 export interface ChallengeStore {
   /**
    * Stores a challenge under its nonce for `ttlSeconds`. Challenges are keyed by nonce: several may
-   * be outstanding for one address and storing one never cancels another.
+   * be outstanding for one address and storing one never cancels another, except the oldest of
+   * `bound.bucket` beyond `bound.max`, which can no longer be consumed.
    */
-  put(record: ChallengeRecord, ttlSeconds: number): Promise<void>;
+  put(record: ChallengeRecord, ttlSeconds: number, bound?: ChallengeBound): Promise<void>;
   /**
-   * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent or
-   * expired. MUST be atomic across every replica sharing the backend: of any number of concurrent
-   * consumers of one nonce, exactly one receives the record.
+   * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent, evicted
+   * or expired. MUST be atomic across every replica sharing the backend: of any number of
+   * concurrent consumers of one nonce, exactly one receives the record.
    */
   consume(nonce: string): Promise<ChallengeRecord | null>;
 }
@@ -98,16 +111,36 @@ export interface RevocationRecord {
   revokedBy: string;
 }
 
-export interface RevocationList {
-  /** Records revoked at or after `since`, oldest first, none expired. */
-  items: RevocationRecord[];
+/** What a revocation list page carries per record. */
+export interface RevocationEntry {
+  jti: string;
+  revokedAt: number;
+  exp: number;
+}
+
+/** Which page of the revocation list to read (see revocation-order.ts for the order). */
+export interface RevocationQuery {
+  /** Records revoked at or after this second (0 for all). */
+  since: number;
+  /** The position (see `positionOf`) of the last record already read: the page starts after it. */
+  after?: string;
+  /** The most records in the page (≥ 1). */
+  limit: number;
+}
+
+export interface RevocationPage {
+  /** Live records in list order; null when `ifVersion` is the current version. */
+  items: RevocationEntry[] | null;
   /** Changes whenever the set of live records changes (add or prune); opaque. */
   version: string;
+  /** The position to pass as `after` for the next page; null when this page ends the list. */
+  next: string | null;
 }
 
 /**
  * Revoked access-token ids (the denylist validators poll). Every record expires at its `exp`, so the
- * list prunes itself. A version changes with every change of the set, for ETags.
+ * list prunes itself, in bounded batches. A version changes with every change of the set, for ETags.
+ * No operation costs more than a bounded amount of work, whatever the size of the list.
  */
 export interface RevocationStore {
   /**
@@ -118,10 +151,10 @@ export interface RevocationStore {
   /** True while a record for `jti` exists and has not expired. */
   isRevoked(jti: string): Promise<boolean>;
   /**
-   * Live records revoked at or after `since` (epoch seconds; 0 for all). When `ifVersion` equals
-   * the current version, returns `items: null` (nothing changed, nothing transferred).
+   * One page of the live records, ordered by revocation time, then exp, then jti. When `ifVersion`
+   * equals the current version, returns `items: null` (nothing changed, nothing read).
    */
-  list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }>;
+  list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage>;
 }
 
 /** One long-lived credential minted (a refresh family or a service token), for the mint audit. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthService } from '../../../src/server/index.js';
+import { isPasswordHash, verifyPassword } from '../../../src/lib/password.js';
 import { ConfigError } from '../../../src/server/errors.js';
 import { noRedis } from '../../helpers/redis.js';
 import { makeKeyDir, postJson, startService, type RunningService } from '../../helpers/service.js';
@@ -16,6 +17,23 @@ describe('POST /login when not configured', () => {
     const res = await postJson(`${svc.api}/login`, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
     expect(res.status).toBe(403);
     expect(res.json.error).toBe('password_login_disabled');
+  });
+
+  it('builds the decoy hash at start, before the first request (the first wrong e-mail costs no extra hash)', async () => {
+    const settings = await adminSettings();
+    const service = await createAuthService({ serverAuth: { keysDir: makeKeyDir('EdDSA'), logLevel: 'silent', ...settings } });
+    try {
+      // No request was ever made: the decoy must already be a finished hash, with the real hash's parameters.
+      const decoy = service.context.adminCredential?.decoyHash;
+      expect(typeof decoy).toBe('string');
+      expect(isPasswordHash(decoy!)).toBe(true);
+      const params = (h: string) => h.split('$')[2];
+      expect(params(decoy!)).toBe(params(settings.adminPasswordHash as string));
+      expect(decoy).not.toBe(settings.adminPasswordHash);
+      expect(await verifyPassword(ADMIN_PASSWORD, decoy!)).toBe(false);
+    } finally {
+      await service.close();
+    }
   });
 
   it('refuses a malformed configured hash at start', async () => {

@@ -64,6 +64,37 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
         expect(await challenges.consume(rec.nonce)).toBeNull();
       });
 
+      it('bounds the outstanding challenges of a bucket: a new one evicts the oldest, never refused', async () => {
+        const { challenges } = await fresh();
+        const address = '02'.repeat(32);
+        const bound = { bucket: `b-${nonce().slice(0, 16)}`, max: 3 };
+        const recs = Array.from({ length: 5 }, () => ({ nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 }));
+        for (const rec of recs) await challenges.put(rec, 60, bound);
+        // Another bucket for the same address (another client) is not touched by this one's flood.
+        const other = { nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 };
+        await challenges.put(other, 60, { bucket: `b-${nonce().slice(0, 16)}`, max: 3 });
+        const unbounded = { nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 };
+        await challenges.put(unbounded, 60);
+        expect(await challenges.consume(recs[0]!.nonce)).toBeNull();
+        expect(await challenges.consume(recs[1]!.nonce)).toBeNull();
+        for (const rec of recs.slice(2)) expect(await challenges.consume(rec.nonce)).toEqual(rec);
+        expect(await challenges.consume(other.nonce)).toEqual(other);
+        expect(await challenges.consume(unbounded.nonce)).toEqual(unbounded);
+      });
+
+      it('counts spent challenges of a bucket too: the newest `max` issued stay consumable', async () => {
+        const { challenges } = await fresh();
+        const address = '03'.repeat(32);
+        const bound = { bucket: `b-${nonce().slice(0, 16)}`, max: 2 };
+        const [a, b, c] = Array.from({ length: 3 }, () => ({ nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 }));
+        await challenges.put(a!, 60, bound);
+        await challenges.put(b!, 60, bound);
+        expect(await challenges.consume(b!.nonce)).toEqual(b);
+        await challenges.put(c!, 60, bound);
+        expect(await challenges.consume(a!.nonce)).toBeNull();
+        expect(await challenges.consume(c!.nonce)).toEqual(c);
+      });
+
       it('gives a nonce to exactly one of many concurrent consumers', async () => {
         const { challenges } = await fresh();
         const rec = { nonce: nonce(), address: '01'.repeat(32), issuedAt: now(), expiresAt: now() + 60 };

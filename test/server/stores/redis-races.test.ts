@@ -32,6 +32,15 @@ describe.skipIf(noRedis())('redis stores across two connections (two replicas)',
     expect(wins).toBe(200);
   });
 
+  it('40 challenges of one bucket put concurrently by both replicas leave exactly the bound consumable', async () => {
+    const bound = { bucket: randomBytes(8).toString('hex'), max: 5 };
+    const t = Math.floor(Date.now() / 1000);
+    const nonces = Array.from({ length: 40 }, () => randomBytes(32).toString('hex'));
+    await Promise.all(nonces.map((nonce, i) => (i % 2 ? a : b).challenges.put({ nonce, address: 'bb', issuedAt: t, expiresAt: t + 60 }, 60, bound)));
+    const consumed = await Promise.all(nonces.map((nonce, i) => (i % 2 ? b : a).challenges.consume(nonce)));
+    expect(consumed.filter(Boolean)).toHaveLength(5);
+  });
+
   it('a refresh token rotated concurrently by both replicas rotates exactly once', async () => {
     for (let i = 0; i < 50; i++) {
       const fam = randomBytes(16).toString('base64url');

@@ -45,7 +45,7 @@ describe('redis stores run their scripts by sha', () => {
     expect((await stores.refreshTokens.rotate(`fam-${round}`, 'h0', 'h1', 60)).outcome).toBe('rotated');
     const jti = `jti-${round}`;
     expect((await stores.revocations.revoke({ jti, exp: now + 60, revokedAt: now, reason: 'test', revokedBy: 'ops' })).created).toBe(true);
-    expect((await stores.revocations.list(0)).items?.map((r) => r.jti)).toContain(jti);
+    expect((await stores.revocations.list({ since: 0, limit: 100 })).items?.map((r) => r.jti)).toContain(jti);
   }
 
   it('sends each script body once, then only its sha', async () => {
@@ -54,7 +54,7 @@ describe('redis stores run their scripts by sha', () => {
     await useEveryScript();
     await useEveryScript();
     const calls = await commandCalls(admin);
-    // 5 scripts (mint add/list, rotate, revoke/list): the first call of each is an EVALSHA that
+    // 5 scripts (mint add/list, rotate, revoke, revocation version): the first call of each is an EVALSHA that
     // Redis rejects (NOSCRIPT, not counted in `calls`) and then an EVAL; every later call an EVALSHA.
     expect(calls.eval).toBe(5);
     expect(calls.evalsha).toBe(10);

@@ -1,29 +1,56 @@
 import type { RedisClient } from '../../redis/connection.js';
-import type { ChallengeRecord, ChallengeStore } from '../types.js';
+import type { ChallengeBound, ChallengeRecord, ChallengeStore } from '../types.js';
 import { redisCall } from './call.js';
+import { redisScript } from './script.js';
+
+/** Numbers a bucket's challenges: INCR and re-arm the TTL in one step, so a counter never outlives its last challenge without expiring. */
+const NEXT_SEQUENCE = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return n`;
 
 /**
  * Challenges keyed by nonce (`<prefix>ch:<nonce>`), expiring by Redis TTL, consumed with GETDEL so
- * that a nonce is spent exactly once across every replica. One key per operation: Cluster-safe.
+ * that a nonce is spent exactly once across every replica.
+ *
+ * The per-bucket bound without a cross-slot script (Cluster-safe: every command touches one key):
+ * each bounded challenge carries its sequence number in its bucket (`<prefix>chn:<bucket>`, an
+ * atomic INCR). A consumed challenge counts only while fewer than `max` newer ones were issued in
+ * its bucket, read right after the GETDEL that spent it; so the newest `max` of a bucket stay
+ * consumable and older ones are evicted, whichever replica issued them. Evicted records stay in
+ * Redis until their TTL (the per-client rate limits bound how many there can be).
  */
 export class RedisChallengeStore implements ChallengeStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
+  readonly #seqPrefix: string;
+  readonly #nextSequence: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string) {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}ch:`;
+    this.#seqPrefix = `${keyPrefix}chn:`;
+    this.#nextSequence = redisScript(redis, NEXT_SEQUENCE, 1);
   }
 
-  async put(record: ChallengeRecord, ttlSeconds: number): Promise<void> {
-    const value = JSON.stringify([record.address, record.issuedAt, record.expiresAt]);
-    await redisCall(() => this.#redis.set(this.#prefix + record.nonce, value, 'EX', ttlSeconds));
+  async put(record: ChallengeRecord, ttlSeconds: number, bound?: ChallengeBound): Promise<void> {
+    const fields: (string | number)[] = [record.address, record.issuedAt, record.expiresAt];
+    if (bound) {
+      const seq = Number(await redisCall(() => this.#nextSequence(this.#seqPrefix + bound.bucket, ttlSeconds)));
+      fields.push(bound.bucket, seq, bound.max);
+    }
+    await redisCall(() => this.#redis.set(this.#prefix + record.nonce, JSON.stringify(fields), 'EX', ttlSeconds));
   }
 
   async consume(nonce: string): Promise<ChallengeRecord | null> {
     const raw = await redisCall(() => this.#redis.getdel(this.#prefix + nonce));
     if (raw === null) return null;
-    const [address, issuedAt, expiresAt] = JSON.parse(raw) as [string, number, number];
+    const [address, issuedAt, expiresAt, bucket, seq, max] = JSON.parse(raw) as [string, number, number, string?, number?, number?];
+    if (bucket !== undefined) {
+      // A missing counter (lost in a failover) evicts nothing.
+      const latest = Number((await redisCall(() => this.#redis.get(this.#seqPrefix + bucket))) ?? 0);
+      if (latest - seq! >= max!) return null;
+    }
     return { nonce, address, issuedAt, expiresAt };
   }
 }

@@ -1,14 +1,20 @@
 import { randomInt } from 'node:crypto';
 import type { RedisClient } from '../../redis/connection.js';
-import type { RevocationRecord, RevocationStore } from '../types.js';
+import { parsePosition, positionOf, positionOfSince } from '../revocation-order.js';
+import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
 import { redisScript } from './script.js';
 
+/** Positions read per Redis command: ~0.5 ms of Redis time at 1M records (bench/RESULTS.md). */
+const READ_BATCH = 1000;
+
 /**
- * Shared by both scripts. KEYS: 1 data (HASH jti -> record JSON), 2 by-exp (ZSET), 3 by-revoked-at
- * (ZSET), 4 version (counter). ARGV[1]: a random seed for a missing version key, so that a lost
- * or flushed Redis never reissues a version a poller has cached; ARGV[2]: now (epoch seconds).
- * Pruning is bounded per call (500) to keep the script short; the rest goes on the next call.
+ * Shared by both scripts. KEYS: 1 data (HASH jti -> record JSON), 2 by-exp (ZSET jti by exp),
+ * 3 positions (ZSET, every score 0, members ordered by `positionOf`), 4 version (counter),
+ * 5 the by-revocation-time ZSET of earlier versions (migrated, then gone). ARGV[1]: a random seed
+ * for a missing version key, so that a lost or flushed Redis never reissues a version a poller has
+ * cached; ARGV[2]: now (epoch seconds). Every step is bounded (200 pruned, 100 migrated per call),
+ * so no script's cost grows with the list; what is left goes on the next call.
  */
 const COMMON = `
 local function bump()
@@ -17,66 +23,80 @@ local function bump()
   -- GET, not tostring(): Lua would print a large counter in exponent notation.
   return redis.call('GET', KEYS[4])
 end
+local function position(json)
+  local r = cjson.decode(json)
+  return string.format('%011d:%011d:%s', r[2], r[3], r[1])
+end
 local function prune()
-  local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 500)
+  local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 200)
   if #dead == 0 then return end
+  local records = redis.call('HMGET', KEYS[1], unpack(dead))
+  local positions = {}
+  for i = 1, #records do
+    if records[i] then positions[#positions + 1] = position(records[i]) end
+  end
+  if #positions > 0 then redis.call('ZREM', KEYS[3], unpack(positions)) end
   redis.call('HDEL', KEYS[1], unpack(dead))
   redis.call('ZREM', KEYS[2], unpack(dead))
-  redis.call('ZREM', KEYS[3], unpack(dead))
+  bump()
+end
+local function migrate()
+  local old = redis.call('ZPOPMIN', KEYS[5], 100)
+  if #old == 0 then return end
+  for i = 1, #old, 2 do
+    local json = redis.call('HGET', KEYS[1], old[i])
+    if json then redis.call('ZADD', KEYS[3], 0, position(json)) end
+  end
   bump()
 end
 prune()
+migrate()
 `;
 
-/** ARGV[3] jti, [4] exp, [5] revokedAt, [6] record JSON. Returns {created, record JSON}. */
+/** ARGV[3] jti, [4] exp, [5] position, [6] record JSON. Returns {created, record JSON}. */
 const REVOKE = `${COMMON}
 local existing = redis.call('HGET', KEYS[1], ARGV[3])
 if existing then return {0, existing} end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[6])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[5])
 bump()
 return {1, ARGV[6]}
 `;
 
-/** ARGV[3] since, [4] the caller's version (or ''). Returns {version} when unchanged, else {version, records...}. */
-const LIST = `${COMMON}
+/** Returns {version, records of the earlier layout still to migrate} (after the bounded steps). */
+const VERSION = `${COMMON}
 local v = redis.call('GET', KEYS[4])
 if not v then v = bump() end
-if v == ARGV[4] then return {v} end
-local out = {v, 'items'}
-for _, jti in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[3], '+inf')) do
-  local rec = redis.call('HGET', KEYS[1], jti)
-  if rec then out[#out + 1] = rec end
-end
-return out
+return {v, redis.call('ZCARD', KEYS[5])}
 `;
 
 type Stored = [string, number, number, string | null, string];
 
 /**
- * Revocations in Redis: one hash of records plus two sorted sets (by expiry, for pruning; by
- * revocation time, for `?since=`), and a version counter bumped in the same script as every change.
- * Every key shares the `{rv}` hash tag, so each script runs on one Cluster slot.
+ * Revocations in Redis: one hash of records, a sorted set by expiry (pruning, `isRevoked`), a
+ * sorted set of list positions read in bounded `ZRANGEBYLEX … LIMIT` pages, and a version counter
+ * bumped in the same script as every change. Every key shares the `{rv}` hash tag, so each script
+ * runs on one Cluster slot.
  */
 export class RedisRevocationStore implements RevocationStore {
   readonly #redis: RedisClient;
-  readonly #keys: [string, string, string, string];
+  readonly #keys: [string, string, string, string, string];
   readonly #revoke: ReturnType<typeof redisScript>;
-  readonly #list: ReturnType<typeof redisScript>;
+  readonly #version: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string) {
     this.#redis = redis;
     const base = `${keyPrefix}rv:{rv}:`;
-    this.#keys = [`${base}data`, `${base}exp`, `${base}time`, `${base}ver`];
-    this.#revoke = redisScript(redis, REVOKE, 4);
-    this.#list = redisScript(redis, LIST, 4);
+    this.#keys = [`${base}data`, `${base}exp`, `${base}pos`, `${base}ver`, `${base}time`];
+    this.#revoke = redisScript(redis, REVOKE, 5);
+    this.#version = redisScript(redis, VERSION, 5);
   }
 
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
     const json = JSON.stringify([record.jti, record.revokedAt, record.exp, record.reason, record.revokedBy] satisfies Stored);
     const [created, stored] = (await redisCall(() =>
-      this.#revoke(...this.#keys, seed(), now(), record.jti, record.exp, record.revokedAt, json),
+      this.#revoke(...this.#keys, seed(), now(), record.jti, record.exp, positionOf(record), json),
     )) as [number, string];
     return { record: decode(stored), created: created === 1 };
   }
@@ -86,11 +106,32 @@ export class RedisRevocationStore implements RevocationStore {
     return exp !== null && Number(exp) > now();
   }
 
-  async list(since: number, ifVersion?: string): Promise<{ items: RevocationRecord[] | null; version: string }> {
-    const reply = (await redisCall(() => this.#list(...this.#keys, seed(), now(), since, ifVersion ?? ''))) as string[];
-    const [version, marker, ...records] = reply;
-    if (marker === undefined) return { items: null, version: version! };
-    return { items: records.map(decode), version: version! };
+  async list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage> {
+    const t = now();
+    let version: string;
+    let unmigrated: number;
+    // Once per deployment: records an earlier version wrote join the positions set, 100 per call,
+    // before the list is read.
+    do [version, unmigrated] = (await redisCall(() => this.#version(...this.#keys, seed(), t))) as [string, number];
+    while (unmigrated > 0);
+    if (ifVersion === version) return { items: null, version, next: null };
+    const floor = positionOfSince(query.since);
+    let start = query.after !== undefined && query.after >= floor ? `(${query.after}` : `[${floor}`;
+    const items: RevocationEntry[] = [];
+    // Expired records not pruned yet are skipped; the scan stops after a bounded number of them.
+    let budget = query.limit * 2 + READ_BATCH;
+    while (items.length < query.limit && budget > 0) {
+      const want = Math.min(READ_BATCH, query.limit - items.length);
+      const batch = await redisCall(() => this.#redis.zrangebylex(this.#keys[2], start, '+', 'LIMIT', 0, want));
+      for (const p of batch) {
+        const entry = parsePosition(p);
+        if (entry !== undefined && entry.exp > t) items.push(entry);
+      }
+      if (batch.length < want) return { items, version, next: null };
+      budget -= batch.length;
+      start = `(${batch[batch.length - 1]}`;
+    }
+    return { items, version, next: start.slice(1) };
   }
 }
 
