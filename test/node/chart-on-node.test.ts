@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchV1Api, DiscoveryV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { BatchV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { freePort } from '../helpers/redis-server.js';
-import { which } from '../prometheus/tools.js';
 import { chartDir } from '../kube/chart.js';
 import { signIn } from '../helpers/service.js';
 import { NodeCluster } from './cluster.js';
@@ -42,10 +38,19 @@ describe.skipIf(!!missing)('the chart on a real node', () => {
       JSON.stringify({
         image: { repository: repo, tag, pullPolicy: 'IfNotPresent' },
         replicaCount: 2,
-        redis: { bundled: { image: { repository: redisRepo, tag: redisTag, pullPolicy: 'IfNotPresent' } } },
+        // No volume provisioner on the test node: the bundled Redis keeps its append-only file in an emptyDir.
+        redis: { bundled: { image: { repository: redisRepo, tag: redisTag, pullPolicy: 'IfNotPresent' }, persistence: { enabled: false } } },
         sample: { enabled: true },
-        config: { jwksMaxAgeSeconds: 5, accessTokenExpireMinutes: 5, keysReloadIntervalSeconds: 5 },
-        keys: { rotation: { enabled: true, intervalDays: 1, marginSeconds: 5 } },
+        // Every request of the suite comes from one address (the node, 198.18.0.1): per-IP limits
+        // that fit the load loop and the rotation's polling.
+        config: {
+          jwksMaxAgeSeconds: 5,
+          accessTokenExpireMinutes: 5,
+          keysReloadIntervalSeconds: 5,
+          rateLimits: { challengePerIp: 5000, challengePerAddress: 100, signInPerIp: 5000 },
+        },
+        // The CronJob's schedule: 12 hours away, so only the test's own Jobs rotate.
+        keys: { rotation: { enabled: true, intervalDays: 1, marginSeconds: 5, schedule: `${new Date().getUTCMinutes()} ${(new Date().getUTCHours() + 12) % 24} * * *` } },
       }),
     );
   }, 600_000);
@@ -110,73 +115,13 @@ describe.skipIf(!!missing)('the chart on a real node', () => {
     expect(env.find((e) => e.name === 'AUTH_CLIENT_JWKS_URL')?.value).toBe(`http://${FULL}.${NS}.svc.cluster.local:8100/api/v1/auth/jwks`);
   });
 
-  it('helm upgrade to 3 replicas, then a settings change that rolls every pod: a bounded load loop through the Services sees zero failed requests', async () => {
-    const auth = await serviceUrl(cluster, NS, FULL);
-    const sample = await serviceUrl(cluster, NS, `${FULL}-sample`);
-    const scale = await cluster.helm(['upgrade', RELEASE, chartDir, '-n', NS, '-f', valuesFile, '--set', 'replicaCount=3', '--wait', '--timeout', '4m']);
-    expect(scale.code, scale.stderr).toBe(0);
-    const before = await readyPods(cluster, NS, 'server', 3);
-    await until('3 endpoints in the auth Service', 60_000, async () => {
-      const slices = await cluster.kubeConfig().makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: NS, labelSelector: `kubernetes.io/service-name=${FULL}` });
-      const ready = slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready);
-      return ready.length === 3 ? true : undefined;
-    });
-
-    // The load: 4 workers, JWKS through the auth Service, and every 10th round a sign-in through
-    // the auth Service whose token the sample (through its Service) must accept. It starts before
-    // the change, runs until the rollout is over, and is bounded: 30,000 requests or 240 s.
-    const MAX_REQUESTS = 30_000;
-    const MAX_MS = 240_000;
-    const started = Date.now();
-    let requests = 0;
-    let stop = false;
-    const failures: string[] = [];
-    const worker = async () => {
-      for (let i = 0; !stop && requests < MAX_REQUESTS && Date.now() - started < MAX_MS; i++) {
-        try {
-          if (i % 10 === 9) {
-            requests += 3;
-            const { access_token: token } = await signIn(`${auth}/api/v1/auth`);
-            const me = await fetch(`${sample}/api/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
-            if (me.status !== 200) failures.push(`sample /api/me ${me.status}`);
-            await me.arrayBuffer();
-          } else {
-            requests += 1;
-            const res = await fetch(`${auth}/api/v1/auth/jwks`, { signal: AbortSignal.timeout(10_000) });
-            if (res.status !== 200) failures.push(`jwks ${res.status}`);
-            await res.arrayBuffer();
-          }
-        } catch (err) {
-          failures.push(`${(err as Error).message} ${String((err as Error).cause ?? '')}`);
-        }
-      }
-    };
-    const load = Promise.all([worker(), worker(), worker(), worker()]);
-    await new Promise((r) => setTimeout(r, 3000));
-    const t0 = Date.now();
-    const roll = await cluster.helm(['upgrade', RELEASE, chartDir, '-n', NS, '-f', valuesFile, '--set', 'replicaCount=3', '--set', 'config.logLevel=warn', '--wait', '--timeout', '4m']);
-    const after = await readyPods(cluster, NS, 'server', 3);
-    const rolloutSeconds = (Date.now() - t0) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
-    stop = true;
-    await load;
-    expect(roll.code, roll.stderr).toBe(0);
-    figures['rollout of 3 pods (helm upgrade --wait, settings change)'] = `${rolloutSeconds.toFixed(1)} s`;
-    figures['requests during the rollout'] = `${requests} (${failures.length} failed) in ${((Date.now() - started) / 1000).toFixed(0)} s`;
-    // every pod was replaced
-    const old = new Set(before.map((p) => p.metadata!.uid));
-    expect(after.every((p) => !old.has(p.metadata!.uid))).toBe(true);
-    expect(requests).toBeGreaterThan(100);
-    expect(failures.slice(0, 10)).toEqual([]);
-  });
-
   it('a deleted pod is replaced by the Deployment and the new one becomes Ready through the kubelet probe', async () => {
-    const pods = await readyPods(cluster, NS, 'server', 3);
+    const pods = await readyPods(cluster, NS, 'server', 2);
     const victim = pods[0]!;
     const t0 = Date.now();
     await cluster.core().deleteNamespacedPod({ namespace: NS, name: victim.metadata!.name! });
-    const now = await readyPods(cluster, NS, 'server', 3, 180_000);
-    figures['deleted pod to 3 Ready again'] = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    const now = await readyPods(cluster, NS, 'server', 2, 180_000);
+    figures['deleted pod to 2 Ready again'] = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     const fresh = now.filter((p) => !pods.some((q) => q.metadata!.uid === p.metadata!.uid));
     expect(fresh).toHaveLength(1);
     expect(now.some((p) => p.metadata!.uid === victim.metadata!.uid)).toBe(false);
@@ -191,7 +136,7 @@ describe.skipIf(!!missing)('the chart on a real node', () => {
     const batch = cluster.kubeConfig().makeApiClient(BatchV1Api);
     const auth = await serviceUrl(cluster, NS, FULL);
     const sample = await serviceUrl(cluster, NS, `${FULL}-sample`);
-    const pods = await readyPods(cluster, NS, 'server', 3);
+    const pods = await readyPods(cluster, NS, 'server', 2);
     const print = fingerprint(pods);
     const oldKid = ((await (await fetch(`${auth}/api/v1/auth/jwks`)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
     const before = await signIn(`${auth}/api/v1/auth`);
@@ -257,58 +202,6 @@ describe.skipIf(!!missing)('the chart on a real node', () => {
       expect(me.status).toBe(200);
     }
     // No pod restarted or was replaced: same UIDs, same restart counts.
-    expect(fingerprint(await readyPods(cluster, NS, 'server', 3))).toEqual(print);
-  });
-
-  it('Prometheus (Debian) discovers every auth pod through the API server with the kubernetes-pods job: up == 1 for each, and the sign-in counter rises', async () => {
-    const prom = which('prometheus');
-    expect(prom, 'prometheus (Debian package, .ci/setup.d/20-prometheus.sh)').toBeDefined();
-    const pods = await readyPods(cluster, NS, 'server', 3);
-    const dir = join(cluster.dir, 'prometheus');
-    mkdirSync(dir, { recursive: true });
-    const job = parse(readFileSync(join(import.meta.dirname, 'fixtures/prometheus-kubernetes-pods.yaml'), 'utf8'));
-    // Outside the cluster, Prometheus needs the API server's address and a client identity.
-    const pki = join(cluster.dir, 'pki');
-    job.kubernetes_sd_configs[0] = {
-      ...job.kubernetes_sd_configs[0],
-      api_server: cluster.api,
-      tls_config: { ca_file: join(pki, 'ca.crt'), cert_file: join(pki, 'admin.crt'), key_file: join(pki, 'admin.key') },
-      namespaces: { names: [NS] },
-    };
-    writeFileSync(join(dir, 'prometheus.yml'), stringify({ global: { scrape_interval: '2s', scrape_timeout: '1s' }, scrape_configs: [job] }));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(prom!, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const query = async (q: string) => {
-      const res = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-      return res.data.result;
-    };
-    try {
-      const up = await until('every auth pod a target with up == 1', 90_000, async () => {
-        const r = await query(`up{job="kubernetes-pods",app_kubernetes_io_component="server"}`);
-        return r.length === 3 && r.every((s) => s.value[1] === '1') ? r : undefined;
-      }, 1000);
-      expect(up.map((s) => s.metric.pod).sort()).toEqual(pods.map((p) => p.metadata!.name).sort());
-      expect(up.every((s) => s.metric.instance!.startsWith('198.18.0.') && s.metric.instance!.endsWith(':9100'))).toBe(true);
-
-      const total = `sum(pico_auth_sign_ins_total{job="kubernetes-pods",outcome="success"})`;
-      // Every sign-in so far (earlier tests) is counted once the series exists.
-      const start = Number((await until('the sign-in counter scraped', 30_000, async () => (await query(total))[0], 1000)).value[1]);
-      expect(start).toBeGreaterThan(0);
-      const auth = await serviceUrl(cluster, NS, FULL);
-      for (let i = 0; i < 3; i++) await signIn(`${auth}/api/v1/auth`);
-      const after = await until('the sign-in counter to rise by 3', 30_000, async () => {
-        const v = Number((await query(total))[0]?.value[1]);
-        return v >= start + 3 ? v : undefined;
-      }, 1000);
-      expect(after - start).toBe(3);
-    } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      if (child.exitCode !== 0 && log) console.warn(`[node] prometheus: ${log.slice(-2000)}`);
-    }
+    expect(fingerprint(await readyPods(cluster, NS, 'server', 2))).toEqual(print);
   });
 });

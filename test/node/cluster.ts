@@ -36,7 +36,7 @@ export class NodeCluster {
     const bins = binDir();
     const need = ['etcd', 'kube-apiserver', 'kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'];
     const absent = need.filter((b) => !existsSync(join(bins, b)));
-    if (!readdirSync(bins, { withFileTypes: false }).some((f) => String(f).startsWith('coredns-'))) absent.push('coredns');
+    if (!existsSync(bins) || !readdirSync(bins).some((f) => f.startsWith('coredns-'))) absent.push('coredns');
     if (absent.length) return `missing ${absent.join(', ')} in ${bins}: run tools/kube/build.sh and tools/kube/build-node.sh`;
     for (const tool of ['containerd', 'runc', 'ctr', 'iptables-save', 'jq', 'openssl']) {
       if (!onPath(tool)) return `missing ${tool}: source .ci/setup.d/50-node.sh`;
@@ -151,10 +151,16 @@ const sh = (file: string, args: string[]) => {
 export function snapshotHost(): HostSnapshot {
   return {
     // rules and chains, without packet counters and the dump's comment lines
-    iptables: sh('iptables-save', [])
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.replace(/\[\d+:\d+\]/g, '')),
+    iptables: ['iptables-save', 'ip6tables-save'].flatMap((save) =>
+      sh(save, [])
+        .split('\n')
+        // Rules, policies and chains. Not the table headers, nor built-in chains left empty with
+        // an ACCEPT policy: with iptables-nft a table a tool once touched stays listed, though it
+        // filters nothing (there is no iptables command to drop it).
+        .filter((l) => l && !l.startsWith('#') && !l.startsWith('*') && l !== 'COMMIT')
+        .filter((l) => !/^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT /.test(l))
+        .map((l) => `${save}: ${l.replace(/\[\d+:\d+\]/g, '')}`),
+    ),
     sysctls: Object.fromEntries(SYSCTLS.map((k) => [k, sh('sysctl', ['-n', k]).trim()])),
     links: sh('ip', ['-o', 'link', 'show']).split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim().split('@')[0]!),
     routes: sh('ip', ['route', 'show']).split('\n').filter(Boolean),

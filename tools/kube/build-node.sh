@@ -42,8 +42,9 @@ build() { # <module dir> <output name> <package> <ldflags>
   local start
   start=$(date +%s)
   echo "build-node.sh: building $3 with -p $jobs ..." >&2
-  # CGO off: static binaries (the kubelet's cgo parts are optional); -mod=mod as in build.sh.
-  (cd "$1" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOMAXPROCS=$jobs nice -n 19 "$GO" build -p "$jobs" \
+  # The same environment as build.sh (cgo as the machine's go has it): a different CGO_ENABLED
+  # would rebuild every package that imports net instead of reusing build.sh's cache.
+  (cd "$1" && GOFLAGS=-mod=mod GOMAXPROCS=$jobs nice -n 19 "$GO" build -p "$jobs" \
     -trimpath -ldflags="$4" -o "$cache/$2.tmp" "$3")
   mv -f "$cache/$2.tmp" "$cache/$2"
   echo "build-node.sh: $2 built in $(( $(date +%s) - start ))s, $(du -h "$cache/$2" | cut -f1)" >&2

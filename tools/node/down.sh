@@ -47,7 +47,17 @@ if [ -S "$S/containerd/containerd.sock" ]; then
   done
 fi
 stop containerd
-# shims that outlived containerd (they are ours: their socket or bundle is under $S)
+# Containers that outlived all that (the API server was gone, a step failed): runc's own state
+# root under $S lists exactly ours; `delete -f` kills them and removes their cgroups.
+if [ -d "$S/containerd/runc/k8s.io" ]; then
+  for id in $(runc --root "$S/containerd/runc/k8s.io" list -q 2>/dev/null); do
+    runc --root "$S/containerd/runc/k8s.io" delete -f "$id" >/dev/null 2>&1
+    rm -f "/var/lib/cni/results/cni-loopback-$id-lo"
+  done
+fi
+# then their shims (ours: started with our containerd's address), by PID
+for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $S/" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+sleep 0.5
 for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $S/" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 # 4. the control plane and DNS
 for n in coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$n"; done
@@ -63,17 +73,19 @@ done
 # 6. network: route, bridge (the veths went with the namespaces), chains nobody had before
 ip route del 198.18.128.0/24 dev "$BRIDGE" 2>/dev/null
 ip link del "$BRIDGE" 2>/dev/null
-for table in filter nat mangle; do
-  for chain in $(iptables-save -t "$table" 2>/dev/null | sed -nE 's/^:(KUBE-[A-Z0-9_-]+) .*/\1/p'); do
-    grep -qx "$chain" "$S/before/chains" 2>/dev/null && continue
-    # jumps to it from the built-in chains, then the chain itself
-    iptables-save -t "$table" | grep -E "^-A [A-Z]+ .*-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
-      eval "iptables -t $table $rule" 2>/dev/null
+for save in iptables ip6tables; do
+  for table in filter nat mangle; do
+    for chain in $($save-save -t "$table" 2>/dev/null | sed -nE 's/^:(KUBE-[A-Z0-9_-]+) .*/\1/p'); do
+      grep -qx "$save:$chain" "$S/before/chains" 2>/dev/null && continue
+      # jumps to it from other chains, then the chain itself
+      $save-save -t "$table" | grep -E "^-A [A-Z0-9_-]+ .*-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
+        eval "$save -t $table $rule" 2>/dev/null
+      done
+      $save -t "$table" -F "$chain" 2>/dev/null
     done
-    iptables -t "$table" -F "$chain" 2>/dev/null
-  done
-  for chain in $(iptables-save -t "$table" 2>/dev/null | sed -nE 's/^:(KUBE-[A-Z0-9_-]+) .*/\1/p'); do
-    grep -qx "$chain" "$S/before/chains" 2>/dev/null || iptables -t "$table" -X "$chain" 2>/dev/null
+    for chain in $($save-save -t "$table" 2>/dev/null | sed -nE 's/^:(KUBE-[A-Z0-9_-]+) .*/\1/p'); do
+      grep -qx "$save:$chain" "$S/before/chains" 2>/dev/null || $save -t "$table" -X "$chain" 2>/dev/null
+    done
   done
 done
 # 7. sysctls back to what up.sh recorded
@@ -84,7 +96,11 @@ for f in "$S"/before/sysctl.*; do
 done
 # 8. host folders the parts created (only when absent before, and empty but for our files)
 rm -f /var/lib/cni/results/pico-node-* 2>/dev/null
-[ -s "$S/before/dirs" ] || [ -f "$S/before/dirs" ] || true
+# shim sockets that appeared during the run (a killed shim leaves its socket)
+for f in /run/containerd/s/*; do
+  [ -e "$f" ] || continue
+  grep -qx "${f##*/}" "$S/before/shim-sockets" 2>/dev/null || rm -f "$f"
+done
 for dir in $HOST_DIRS; do
   grep -qx "$dir" "$S/before/dirs" 2>/dev/null && continue
   [ "$dir" = /var/lib/kubelet/device-plugins ] && rm -f "$dir/kubelet.sock" "$dir/DEPRECATION" 2>/dev/null

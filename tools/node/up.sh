@@ -26,8 +26,9 @@ mkdir -p "$S"/{etc,logs,pid,containerd,cni/net.d,kubelet,cm-volume-plugins,befor
 # namespaces and the host folders that containerd, libcni and the kubelet use.
 for key in $SYSCTLS; do sysctl -n "$key" >"$S/before/sysctl.$key" 2>/dev/null || true; done
 ls /run/netns 2>/dev/null >"$S/before/netns" || true
-for dir in $HOST_DIRS; do [ -e "$dir" ] && echo "$dir"; done >"$S/before/dirs"
-iptables-save 2>/dev/null | sed -nE 's/^:([A-Z0-9_-]+) .*/\1/p' | sort -u >"$S/before/chains"
+ls /run/containerd/s 2>/dev/null >"$S/before/shim-sockets" || true
+for dir in $HOST_DIRS; do if [ -e "$dir" ]; then echo "$dir"; fi; done >"$S/before/dirs"
+for save in iptables ip6tables; do $save-save 2>/dev/null | sed -nE "s/^:([A-Z0-9_-]+) .*/$save:\\1/p"; done | sort -u >"$S/before/chains"
 t0=$(date +%s.%N)
 el() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1fs", b-a}'; }
 say() { echo "up.sh: $* ($(el))" >&2; }
