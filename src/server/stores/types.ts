@@ -244,6 +244,11 @@ export interface MintPage {
 export interface MintStore {
   add(record: MintRecord): Promise<void>;
   /**
+   * Several adds, then several removes, in one operation (one Redis script): how the audit writes,
+   * so that on Redis Cluster the audit's one slot gets one call per batch, not one per sign-in.
+   */
+  write(batch: { add: MintRecord[]; remove: string[] }): Promise<void>;
+  /**
    * Newest first (by the order they were added), at most `limit`, none expired, only `kind` when
    * given. Paging by cursor is stable: records added after the first page never shift later pages.
    */

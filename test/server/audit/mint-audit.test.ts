@@ -14,6 +14,7 @@ import { FakeClock } from '../../helpers/fake-clock.js';
 
 const failing: MintStore = {
   add: () => Promise.reject(new Error('audit store down')),
+  write: () => Promise.reject(new Error('audit store down')),
   list: async () => ({ items: [] }),
   remove: () => Promise.reject(new Error('audit store down')),
 };
@@ -55,6 +56,32 @@ describe('mint audit', () => {
     const { created } = await sessions.revokeToken({ jti: 'j-1', reason: null, revokedBy: 'op' });
     expect(created).toBe(true);
     await expect.poll(() => failures('remove'), { timeout: 1000 }).toBe(2);
+  });
+
+  it('batches: many events, one store write (adds, then removes), listed at once by this replica', async () => {
+    const memory = createMemoryStores().mints;
+    const writes: { add: number; remove: number }[] = [];
+    const counting: MintStore = {
+      add: (r) => memory.add(r),
+      remove: (id) => memory.remove(id),
+      list: (q) => memory.list(q),
+      write: (batch) => {
+        writes.push({ add: batch.add.length, remove: batch.remove.length });
+        return memory.write(batch);
+      },
+    };
+    const { events, audit, clock } = setup(counting);
+    const t = clock.seconds();
+    for (let i = 0; i < 10; i++) events.emit('sessionStarted', { kind: 'wallet', id: `f-${i}`, claims: { sub: 'w', role: 'wallet' }, issuedAt: t, expiresAt: t + 60 });
+    events.emit('sessionEnded', { id: 'f-3', reason: 'revoked' });
+    expect(writes).toEqual([]); // nothing written yet: the batch waits up to batchMs
+    const listed = (await audit.list({ limit: 100 })).items; // flushes this replica's batch first
+    expect(writes).toEqual([{ add: 10, remove: 1 }]);
+    expect(listed.map((m) => m.id)).toEqual(['f-9', 'f-8', 'f-7', 'f-6', 'f-5', 'f-4', 'f-2', 'f-1', 'f-0']);
+    // Without a read, the batch goes out by itself within batchMs.
+    events.emit('sessionEnded', { id: 'f-0', reason: 'revoked' });
+    await expect.poll(() => writes.length, { timeout: 1000, interval: 10 }).toBe(2);
+    expect(writes[1]).toEqual({ add: 0, remove: 1 });
   });
 
   it('counts a failed add without failing the mint', async () => {

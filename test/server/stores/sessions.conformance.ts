@@ -141,6 +141,18 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
         expect((await mints.list({ limit: 2 })).items).toEqual([records[2], records[1]]);
       });
 
+      it('writes a batch: adds in order, then removes (an id added and removed in one batch is gone)', async () => {
+        const { mints } = await fresh();
+        const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service' }), mint({ sub: 'c' })];
+        await mints.add(a);
+        await mints.write({ add: [b, c], remove: [a.id, c.id] });
+        expect((await mints.list({ limit: 10, kind: 'service' })).items).toEqual([b]);
+        expect((await mints.list({ limit: 10, kind: 'wallet' })).items).toEqual([]);
+        expect((await mints.list({ limit: 10 })).items).toEqual([b]);
+        await mints.write({ add: [], remove: [] });
+        expect((await mints.list({ limit: 10 })).items).toEqual([b]);
+      });
+
       it('forgets removed and expired records', async () => {
         const { mints, clock, passTime } = await fresh();
         const [keep, gone, short] = [mint(), mint(), mint({ expiresAt: now() + 1 })];

@@ -21,6 +21,11 @@ export class MemoryMintStore implements MintStore {
     while (this.#records.size > this.#max) this.#records.delete(this.#records.keys().next().value!);
   }
 
+  async write(batch: { add: MintRecord[]; remove: string[] }): Promise<void> {
+    for (const record of batch.add) await this.add(record);
+    for (const id of batch.remove) await this.remove(id);
+  }
+
   async list(query: MintQuery): Promise<MintPage> {
     if (query.limit <= 0) return { items: [] };
     if (query.cursor !== undefined && !MINT_CURSOR.test(query.cursor)) throw new TypeError('not a mint cursor');

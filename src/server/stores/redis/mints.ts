@@ -1,7 +1,7 @@
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
 import { MINT_CURSOR, MINT_KINDS, type MintPage, type MintQuery, type MintRecord, type MintStore } from '../types.js';
-import { execOrThrow, redisCall } from './call.js';
+import { redisCall } from './call.js';
 import { redisScript } from './script.js';
 
 /**
@@ -18,18 +18,27 @@ end
 `;
 
 /**
- * KEYS[7]: a counter. ARGV[2] id, [3] JSON, [4] expiresAt, [5] cap, [6] the index (4-6) of its kind.
- * The issue order is the counter's next value, so mints of the same millisecond (or from two
- * replicas) keep a strict order, and it is what a page cursor names. The oldest leave beyond the cap.
+ * One batch of the audit. KEYS[7]: a counter. ARGV[2] cap, [3] the number of adds, then per add id,
+ * JSON, expiresAt and the index (4-6) of its kind; then the ids to remove. The issue order is the
+ * counter's next value, so mints of the same millisecond (or from two replicas) keep a strict
+ * order, and it is what a page cursor names. The oldest leave beyond the cap.
  */
-const ADD = `${PRUNE}
-local order = redis.call('INCR', KEYS[7])
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-for i = 4, 6 do redis.call('ZREM', KEYS[i], ARGV[2]) end
-redis.call('ZADD', KEYS[3], order, ARGV[2])
-redis.call('ZADD', KEYS[tonumber(ARGV[6])], order, ARGV[2])
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
+const WRITE = `${PRUNE}
+local adds = tonumber(ARGV[3])
+for i = 0, adds - 1 do
+  local id, json, exp, kind = ARGV[4 + i * 4], ARGV[5 + i * 4], ARGV[6 + i * 4], tonumber(ARGV[7 + i * 4])
+  local order = redis.call('INCR', KEYS[7])
+  redis.call('HSET', KEYS[1], id, json)
+  redis.call('ZADD', KEYS[2], exp, id)
+  for k = 4, 6 do redis.call('ZREM', KEYS[k], id) end
+  redis.call('ZADD', KEYS[3], order, id)
+  redis.call('ZADD', KEYS[kind], order, id)
+end
+for i = 4 + adds * 4, #ARGV do
+  redis.call('HDEL', KEYS[1], ARGV[i])
+  for k = 2, 6 do redis.call('ZREM', KEYS[k], ARGV[i]) end
+end
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[2])
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[3], 0, over - 1)
   redis.call('HDEL', KEYS[1], unpack(old))
@@ -59,32 +68,36 @@ return out
 /**
  * The mint audit in Redis: a hash of records indexed by sorted sets (expiry, for pruning; issue
  * order over every kind and per kind, for newest-first pages, the kind filter and the cap) and an
- * order counter. All keys share the `{mn}` hash tag.
+ * order counter. All keys share the `{mn}` hash tag (one Cluster slot: the order and the cap need
+ * one place); the audit module batches its writes (audit/mint-audit.ts), so that slot sees one
+ * script call per batch, not one per sign-in.
  */
 export class RedisMintStore implements MintStore {
-  readonly #redis: RedisClient;
   readonly #clock: Clock;
   readonly #keys: string[];
   readonly #seq: string;
   readonly #cap: number;
-  readonly #add: ReturnType<typeof redisScript>;
+  readonly #write: ReturnType<typeof redisScript>;
   readonly #list: ReturnType<typeof redisScript>;
 
   constructor(redis: RedisClient, keyPrefix: string, options: { maxEntries?: number; clock?: Clock } = {}) {
-    this.#redis = redis;
     this.#clock = options.clock ?? systemClock;
     const base = `${keyPrefix}mn:{mn}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}issued`, ...MINT_KINDS.map((k) => `${base}issued:${k}`)];
     this.#seq = `${base}seq`;
     this.#cap = options.maxEntries ?? 10_000;
-    this.#add = redisScript(redis, ADD, 7);
+    this.#write = redisScript(redis, WRITE, 7);
     this.#list = redisScript(redis, LIST, 6);
   }
 
   async add(record: MintRecord): Promise<void> {
-    const json = JSON.stringify(record);
-    const index = 4 + MINT_KINDS.indexOf(record.kind);
-    await redisCall(() => this.#add(...this.#keys, this.#seq, epochSeconds(this.#clock), record.id, json, record.expiresAt, this.#cap, index));
+    await this.write({ add: [record], remove: [] });
+  }
+
+  async write(batch: { add: MintRecord[]; remove: string[] }): Promise<void> {
+    if (batch.add.length === 0 && batch.remove.length === 0) return;
+    const adds = batch.add.flatMap((r) => [r.id, JSON.stringify(r), r.expiresAt, 4 + MINT_KINDS.indexOf(r.kind)]);
+    await redisCall(() => this.#write(...this.#keys, this.#seq, epochSeconds(this.#clock), this.#cap, batch.add.length, ...adds, ...batch.remove));
   }
 
   async list(query: MintQuery): Promise<MintPage> {
@@ -100,11 +113,6 @@ export class RedisMintStore implements MintStore {
   }
 
   async remove(id: string): Promise<void> {
-    const [data, ...indexes] = this.#keys;
-    let tx = this.#redis.multi().hdel(data!, id);
-    for (const key of indexes) tx = tx.zrem(key, id);
-    await redisCall(() =>
-      tx.exec().then(execOrThrow),
-    );
+    await this.write({ add: [], remove: [id] });
   }
 }
