@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: JWKS, sign-in, downstream and footprint benchmarks, each figure a ratio against
 // a baseline measured in the same run. Server processes on core 0, load generator on core 1.
-// Options: --quick (short runs, a smoke test; results not written), --only=jwks,signin,downstream,footprint
+// Options: --quick (short runs, a smoke test; results not written), --only=jwks,signin,downstream,footprint,siwe
 //          --profile (services run with --cpu-prof into bench/profiles/), --no-write
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { cleanRedis, keyDir, ROOT, signInOnce, startRedis, startService, startTa
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['footprint', 'jwks', 'signin', 'downstream'];
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['footprint', 'jwks', 'signin', 'downstream', 'siwe'];
 const profile = argv.includes('--profile');
 const timing = quick ? { warmSeconds: 1, runSeconds: 1, runs: 3 } : { warmSeconds: 2, runSeconds: 3, runs: 3 };
 const JWKS_PATH = '/api/v1/auth/jwks';
@@ -40,6 +40,7 @@ try {
   const dirs = { RS256: keyDir('RS256'), ES256: keyDir('ES256'), EdDSA: keyDir('EdDSA') };
   const svcOptions = (alg) => ({ keysDir: dirs[alg], redisUrl: redis.url, prefix: `${PREFIX}${alg}:`, nodeArgs: profileArgs(`service-${alg}`) });
 
+  if (only.includes('siwe')) results.siwe = await siweGroup();
   if (only.includes('footprint')) results.footprint = await footprint(svcOptions('RS256'));
   // The image runs Node 24: with BENCH_NODE24 (or NODE24_BIN, as .ci/setup.d provides) the footprint is measured on it too.
   const node24 = process.env.BENCH_NODE24 ?? process.env.NODE24_BIN;
@@ -69,6 +70,44 @@ if (!quick && !argv.includes('--no-write')) {
   log(`results written to ${file}`);
 } else {
   writeResults(results, { startedAt, command: 'npm run bench -- ' + argv.join(' '), file: join(tmpdir(), 'pico-bench-RESULTS.md'), print: true });
+}
+
+/**
+ * Sign-in message cost (bench/targets/siwe-parse.mjs, a worker on the server core): the bounds and
+ * line parser on the worst accepted message, against the siwe ABNF parser on the same message,
+ * alternated A B A B for `pairs` pairs; each ratio is abnf/ours within one pair.
+ */
+async function siweGroup() {
+  log('siwe: message bounds and parse');
+  const worker = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/siwe-parse.mjs'));
+  const pairs = quick ? 3 : 7;
+  const ms = quick ? 100 : 400;
+  const runs = { worst: [], abnf: [], typical: [], refused: [] };
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    // Alternate the order within each pair so neither contender always runs second.
+    const order = i % 2 === 0 ? ['worst', 'abnf'] : ['abnf', 'worst'];
+    const got = {};
+    for (const c of order) got[c] = await worker.request({ contender: c, ms });
+    runs.worst.push(got.worst);
+    runs.abnf.push(got.abnf);
+    ratios.push(got.abnf.usPerOp / got.worst.usPerOp);
+    for (const c of ['typical', 'refused']) runs[c].push(await worker.request({ contender: c, ms }));
+  }
+  await worker.stop();
+  const us = (c) => median(runs[c].map((r) => r.usPerOp));
+  const out = {
+    pairs,
+    bytes: runs.worst[0].bytes,
+    usPerOp: { worst: us('worst'), abnf: us('abnf'), typical: us('typical'), refused: us('refused') },
+    // CPU time per operation: what the figure is with a whole core (the machine may be shared).
+    cpuUsPerOp: { worst: median(runs.worst.map((r) => r.cpuUsPerOp)), abnf: median(runs.abnf.map((r) => r.cpuUsPerOp)) },
+    worstMaxUs: Math.max(...runs.worst.map((r) => r.usPerOp)),
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    serverCpu: median(runs.worst.map((r) => r.serverCpu)),
+  };
+  log(`siwe: worst accepted ${out.usPerOp.worst.toFixed(1)} us/op (max ${out.worstMaxUs.toFixed(1)}), abnf ${out.usPerOp.abnf.toFixed(0)} us/op, ratio ${out.ratio.median.toFixed(0)}x (${out.ratio.min.toFixed(0)}-${out.ratio.max.toFixed(0)})`);
+  return out;
 }
 
 /** Cold start to ready and idle RSS of fresh services, against a bare node:http process. */

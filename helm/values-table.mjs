@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates the values table of the pico-auth chart from the `# --` comments of values.yaml (the
-// helm-docs convention) and keeps it in sync in helm/pico-auth/README.md and README.md,
+// helm-docs convention) and keeps it in sync in helm/pico-auth/README.md and docs/deploy.md,
 // between <!-- values-table:start --> and <!-- values-table:end -->.
 //   node helm/values-table.mjs           print the table
 //   node helm/values-table.mjs --write   update both files
@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const valuesFile = join(here, 'pico-auth/values.yaml');
-const targets = [join(here, 'pico-auth/README.md'), join(here, '../README.md')];
+const targets = [join(here, 'pico-auth/README.md'), join(here, '../docs/deploy.md')];
 const START = '<!-- values-table:start -->';
 const END = '<!-- values-table:end -->';
 

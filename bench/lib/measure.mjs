@@ -52,3 +52,49 @@ export async function compare(entries, { warmSeconds, runSeconds, runs, log = ()
   const perCpu = (runs) => (runs.every((r) => r.serverCpu > 0) ? median(runs.map((r) => r.rps / r.serverCpu)) : undefined);
   return Object.fromEntries(entries.map((e) => [e.key, { median: median(samples[e.key].map((r) => r.rps)), perCpu: perCpu(samples[e.key]), runs: samples[e.key] }]));
 }
+
+/**
+ * The paired protocol (A B A B ...): after a warm-up of each, `pairs` pairs of runs, each pair the
+ * baseline then every contender (contenders rotated from pair to pair). Per pair, each contender's
+ * throughput ÷ the baseline's from the same pair; reported as the median of those paired ratios with
+ * their min and max (drift of a shared machine cancels within a pair).
+ * `entries`: [{ key, run(seconds) }], the first is the baseline. Returns { [key]: { runs, median,
+ * ratio: { median, min, max, values } } } plus the per-request CPU cost of each (µs of server CPU).
+ */
+export async function comparePaired(entries, { warmSeconds, runSeconds, pairs, log = () => {} }) {
+  for (const e of entries) {
+    log(`  warm-up ${e.key}`);
+    await e.run(warmSeconds);
+  }
+  const [base, ...rest] = entries;
+  const samples = Object.fromEntries(entries.map((e) => [e.key, []]));
+  for (let i = 0; i < pairs; i++) {
+    const order = [base, ...rest.slice(i % rest.length), ...rest.slice(0, i % rest.length)];
+    for (const e of order) {
+      const r = await e.run(runSeconds);
+      r.cpuUsPerRequest = r.serverCpu !== undefined && r.rps > 0 ? (r.serverCpu / r.rps) * 1e6 : undefined;
+      samples[e.key].push(r);
+      log(`  pair ${i + 1}/${pairs} ${e.key}: ${r.rps.toFixed(0)}/s p50 ${r.latencyP50?.toFixed(2)} p99 ${r.latencyP99?.toFixed(2)} ms${r.non2xx ? ` (${r.non2xx} non-2xx!)` : ''} client cpu ${((r.clientCpu ?? 0) * 100).toFixed(0)}% server cpu ${((r.serverCpu ?? 0) * 100).toFixed(0)}%${r.cpuUsPerRequest ? ` ${r.cpuUsPerRequest.toFixed(0)} µs/req` : ''}`);
+    }
+  }
+  const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), values });
+  const out = {};
+  for (const e of entries) {
+    const runs = samples[e.key];
+    out[e.key] = {
+      runs,
+      median: median(runs.map((r) => r.rps)),
+      latencyP50: median(runs.map((r) => r.latencyP50 ?? NaN)),
+      latencyP99: median(runs.map((r) => r.latencyP99 ?? NaN)),
+      clientCpuMax: Math.max(...runs.map((r) => r.clientCpu ?? 0)),
+      ratio: spread(runs.map((r, i) => r.rps / samples[base.key][i].rps)),
+      // The same per CPU-second of each process (what the ratio is when each gets a whole core).
+      ratioPerCpu: runs.every((r, i) => r.serverCpu > 0 && samples[base.key][i].serverCpu > 0)
+        ? spread(runs.map((r, i) => r.rps / r.serverCpu / (samples[base.key][i].rps / samples[base.key][i].serverCpu)))
+        : undefined,
+      // Extra server CPU per request over the baseline's, paired (µs): what a guard costs.
+      extraUs: runs.every((r) => r.cpuUsPerRequest !== undefined) ? spread(runs.map((r, i) => r.cpuUsPerRequest - samples[base.key][i].cpuUsPerRequest)) : undefined,
+    };
+  }
+  return out;
+}

@@ -14,7 +14,9 @@ const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 
 export const pinned = hasTaskset;
 
 /** Spawns `cmd args` on `core` (taskset execs the command, so the pid is the process itself). */
-export function spawnPinned(core, cmd, args, options = {}) {
+export function spawnPinned(core, cmd0, args0, options = {}) {
+  // options.nice: run at that niceness (nice execs the command too, so the pid stays the process's).
+  const [cmd, args] = options.nice ? ['nice', ['-n', String(options.nice), cmd0, ...args0]] : [cmd0, args0];
   const [file, argv] = hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
   return spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }

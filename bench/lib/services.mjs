@@ -45,12 +45,12 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
 }
 
 /** Starts the service as the image does (`node dist/bundle/server.mjs`) on the server core; resolves once /readyz answers 200. */
-export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin }) {
+export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice }) {
   const port = await freePort();
   const spawnedAt = performance.now();
   // BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
   const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
-  const child = captureOutput(spawnNode(SERVER_CORE, main, [], { env: serviceEnv({ port, keysDir, redisUrl, prefix }), cwd: WORK, nodeArgs, nodeBin }));
+  const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...env }, cwd: WORK, nodeArgs, nodeBin, nice }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, child);

@@ -5,6 +5,7 @@
 //   pico-cold   the same with tokenCache: false (every request verifies the signature)
 //   express-jwt express-jwt + jwks-rsa (cache and rate limit on), what most Express users pick
 //   jose        jose's plain jwtVerify + createRemoteJWKSet, as a hand-written middleware
+//   auth0       Auth0's express-oauth2-jwt-bearer `auth()` (jose inside, its own JWKS cache)
 import { createServer } from 'node:http';
 import express from 'express';
 
@@ -49,6 +50,12 @@ if (mode === 'open') {
     next();
   };
   app.get('/api/data', guard, handler);
+} else if (mode === 'auth0') {
+  const { auth } = await import('express-oauth2-jwt-bearer');
+  // issuer + jwksUri given: no discovery request.
+  const guard = auth({ issuer, jwksUri: jwksUrl, audience, tokenSigningAlg: 'RS256' });
+  app.get('/api/data', guard, handler);
+  app.use((err, _req, res, _next) => void res.status(err.status ?? 500).json({ detail: err.message, error: err.code ?? 'error' }));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -58,7 +58,7 @@ Kubernetes options (init, rotate, emergency-rotate, jwks --secret):
   --context NAME    kubeconfig context
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   dir: { type: 'string' },
   alg: { type: 'string' },
   next: { type: 'boolean' },

@@ -46,7 +46,7 @@ const b64 = (buf: Buffer): string => buf.toString('base64').replace(/=+$/, '');
  */
 export function parsePasswordHash(encoded: string): ParsedHash {
   const m = PHC.exec(encoded.trim());
-  if (!m) throw new TypeError('password hash: expected "$scrypt$ln=<n>,r=<n>,p=<n>$<salt>$<hash>" as printed by `pico-auth-keys hash-password`');
+  if (!m) throw new TypeError('password hash: expected "$scrypt$ln=<n>,r=<n>,p=<n>$<salt>$<hash>" as printed by `pico-auth hash-password`');
   const [ln, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
   for (const [name, value] of [['ln', ln], ['r', r], ['p', p]] as const) {
     const [min, max] = BOUNDS[name];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { withDevelopmentDefaults } from './config/index.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from './errors/index.js';
 import { createAuthService } from './service.js';
 
 /** Entry point of the container and of `npm start`: settings from the environment, graceful SIGTERM. */
@@ -8,18 +8,18 @@ async function main(): Promise<void> {
   const { env, applied } = withDevelopmentDefaults(process.env);
   const service = await createAuthService({ env });
   for (const { env: name, value } of applied) {
-    service.context.logger.warn({ [name]: value }, `${name} is not set: using the development default ${value} (for the sample page on port 8200); NODE_ENV=production never does`);
+    service.logger.warn({ [name]: value }, `${name} is not set: using the development default ${value} (for the sample page on port 8200); NODE_ENV=production never does`);
   }
   await service.listen();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    service.context.logger.info({ signal }, 'signal received');
+    service.logger.info({ signal }, 'signal received');
     service.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        service.context.logger.error({ err }, 'shutdown failed');
+        service.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -1,23 +1,27 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
-import { prepareAdminCredential, type AdminCredential } from './auth/admin-credential.js';
+import { createListener } from './listener.js';
+import { createMintAudit } from './audit/mint-audit.js';
+import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
-import type { ServiceContext } from './context.js';
 import { ServiceEvents } from './events.js';
-import { ensureDevKeyDirectory, KeyManager } from './keys/index.js';
+import { ensureDevKeyDirectory, KeyManager, logKeyEvents } from './keys/index.js';
+import { listenUrl } from './listen-url.js';
 import { createLogger } from './logger.js';
 import { createServiceMetrics } from './metrics/index.js';
+import { corsMiddleware } from './middleware/cors.js';
+import { JWKS_PATH } from './paths.js';
 import type { RedisClient } from './redis/connection.js';
 import { createRouteLimits } from './rate-limit/route-limits.js';
-import { createJwksHandler, JWKS_PATH } from './routes/jwks.js';
-import { recordMints } from './routes/mints.js';
+import type { RouteDeps } from './routes/index.js';
+import { createJwksHandler } from './routes/jwks.js';
 import { startMetricsServer, type MetricsServer } from './routes/metrics.js';
-import { corsMiddleware } from './middleware/cors.js';
+import { createSessionService, prepareAdminCredential } from './sessions/index.js';
 import { createMemoryStores, createRedisStores, wantsRedis, type Stores } from './stores/index.js';
 import { createWalletVerifiers } from './wallets/index.js';
 
@@ -34,6 +38,8 @@ export interface AuthServiceOptions {
   logger?: Logger;
   /** An ioredis client to share; the service then never closes it. */
   redis?: RedisClient;
+  /** The clock every token, challenge, store record and audit entry is dated with. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface AuthService {
@@ -42,7 +48,12 @@ export interface AuthService {
   /** The node:http listener the service uses: /jwks on a lean path, everything else through `app`. */
   handler: RequestListener;
   config: AuthConfig;
-  context: ServiceContext;
+  /** The service's logger. */
+  logger: Logger;
+  /** The signing keys: `keyring` is what signs and what the JWKS publishes; `check()` re-reads the directory now. */
+  keys: KeyManager;
+  /** The domain events (sign-ins, refreshes, revocations, rate limits...), for an embedder's own observers. */
+  events: ServiceEvents;
   /** The HTTP server once `listen` was called. */
   server: Server | undefined;
   /** This instance's Prometheus registry (what `/metrics` serves). */
@@ -67,9 +78,10 @@ export interface AuthService {
 export async function createAuthService(options: AuthServiceOptions = {}): Promise<AuthService> {
   const config = loadConfig(options.serverAuth, options.env ?? {});
   const logger = options.logger ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
   const events = new ServiceEvents();
-  // Checked first (a malformed hash refuses to start before anything opens); the decoy hash is built
-  // while Redis connects and awaited before the service can take a request.
+  // The decoy hash of the admin login is built while Redis connects and awaited before the service
+  // can take a request (the settings table has already refused a malformed hash).
   const adminCredentialReady = prepareAdminCredential(config);
 
   let keysDir = config.keysDir;
@@ -78,66 +90,54 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     keysDir = dev.dir;
     logger.warn({ keysDir }, `AUTH_KEYS_DIR is not set: using ${dev.created ? 'a newly generated' : 'the previously generated'} development key in ${keysDir}; every replica needs the same keys, so set AUTH_KEYS_DIR in any shared deployment`);
   }
-  const keys = new KeyManager({ dir: keysDir, recheckIntervalMs: config.keysReloadIntervalSeconds * 1000 });
-  keys.on('reload', (keyring, previous) =>
-    logger.info({ activeKid: keyring.active.kid, alg: keyring.active.alg, kids: keyring.entries.map((e) => `${e.kid}:${e.state}`), fingerprint: keyring.fingerprint, first: !previous }, previous ? 'keyring reloaded' : 'keyring loaded'),
-  );
-  keys.on('reloadError', (err) => logger.error({ err: { message: err.message } }, 'key directory failed to load; the previous keyring keeps serving'));
+  const keys = new KeyManager({ dir: keysDir, recheckIntervalMs: config.keysReloadIntervalSeconds * 1000, now: () => clock.now() });
+  logKeyEvents(keys, logger);
 
   let stores: Stores;
   let redis: RedisClient | undefined;
   if (wantsRedis(config)) {
-    const redisStores = createRedisStores(config, logger, options.redis);
+    const redisStores = createRedisStores(config, logger, { client: options.redis, clock });
     stores = redisStores;
     redis = redisStores.redis;
     // Commands fail fast while disconnected, so give the first connection a moment; never block start.
     if (!(await redisStores.whenReady(2000))) logger.warn('redis is not reachable yet; endpoints that need it answer 503 until it is');
   } else {
-    stores = createMemoryStores();
+    stores = createMemoryStores({ clock });
     logger.warn('REDIS_URL is not set: challenges, refresh tokens, revocations and rate limits are kept in this process only; set REDIS_URL for more than one replica');
   }
 
-  // Everything that can still refuse the configuration (admin hash, CORS origins...) runs before
-  // the key watcher starts; a refusal closes the Redis client instead of leaking it.
-  let built;
-  try {
-    built = build(await adminCredentialReady);
-  } catch (err) {
-    await stores.close();
-    throw err;
-  }
-  const { context, metrics, app, handler } = built;
+  // Wiring, once: nothing below can refuse the configuration any more (the settings table did).
+  const lifecycle = { shuttingDown: false };
+  const wallets = createWalletVerifiers(config);
+  const sessions = createSessionService({ config, clock, keys, stores, wallets, events, adminCredential: await adminCredentialReady });
+  const audit = createMintAudit({ events, store: stores.mints, logger });
+  const deps: RouteDeps = {
+    config,
+    logger,
+    keys,
+    sessions,
+    audit,
+    limits: createRouteLimits(config, events, redis),
+    lifecycle,
+    storeHealth: stores.health,
+  };
+  // Before keys.start(): the first load (or its failure) is counted.
+  const metrics = createServiceMetrics({ events, keys, storeHealth: stores.health, algorithms: wallets.algorithms }, { redis, now: () => clock.now() });
+  // The JWKS handler and the CORS middleware are built once and shared by the app and the lean path.
+  const jwksHandler = createJwksHandler({ config, keys, lifecycle });
+  const cors = corsMiddleware(config);
+  const app = buildApp(deps, { jwks: jwksHandler, cors, metrics });
+  const jwks = metrics.timeLean(JWKS_PATH, jwksHandler);
+  // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
+  // headers first; everything else keeps the lean path.
+  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    const lean = req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD');
+    if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
+      cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
+    } else if (lean) jwks(req, res);
+    else app(req, res);
+  };
   await keys.start();
-
-  function build(adminCredential: AdminCredential | undefined) {
-    const context: ServiceContext = {
-      config,
-      logger,
-      keys,
-      stores,
-      wallets: createWalletVerifiers(config),
-      events,
-      lifecycle: { shuttingDown: false },
-      adminCredential,
-      limits: createRouteLimits(config, events, redis),
-    };
-    recordMints(context);
-    // Before keys.start(): the first load (or its failure) is counted.
-    const metrics = createServiceMetrics(context, { redis });
-    const app = buildApp(context, metrics);
-    const jwks = metrics.timeLean(JWKS_PATH, createJwksHandler(context));
-    // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
-    // headers first; everything else keeps the lean path.
-    const cors = corsMiddleware(config);
-    const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-      const lean = req.url === JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD');
-      if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
-        cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
-      } else if (lean) jwks(req, res);
-      else app(req, res);
-    };
-    return { context, metrics, app, handler };
-  }
 
   let server: Server | undefined;
   let metricsServer: MetricsServer | undefined;
@@ -146,31 +146,36 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     app,
     handler,
     config,
-    context,
+    logger,
+    keys,
+    events,
     get server() {
       return server;
     },
     metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
-      server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, handler);
+      const listener = createListener(handler, config, { logger, events, clock });
+      server = listener.server;
+      metrics.observeConnections(listener.openConnections);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());
       });
       const actual = (server.address() as AddressInfo).port;
-      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, host);
       logger.info({ port: actual, host, metricsPort: metricsServer?.port, issuer: config.issuer, store: stores.health.backend, keysDir }, 'pico-auth listening');
-      return { port: actual, url: `http://${shown}:${actual}`, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) };
+      return { port: actual, url: listenUrl(host, actual), ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) };
     },
     close() {
       closing ??= (async () => {
-        context.lifecycle.shuttingDown = true;
+        lifecycle.shuttingDown = true;
         logger.info({ delaySeconds: config.shutdownDelaySeconds, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
         if (server && config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
         if (server) await drain(server, config.shutdownGraceSeconds * 1000);
         keys.stop();
         metrics.detach();
+        audit.detach();
+        await audit.flush();
         await metricsServer?.close();
         await stores.close();
         logger.info('shutdown complete');

@@ -51,7 +51,7 @@ describe('page SIWE helpers', () => {
     const signature = await wallet.signMessage(Buffer.from(hex.slice(2), 'hex'));
     const verifier = createEip4361Verifier({ siweDomains: ['app.test'], siweChainIds: [1], siweMaxClockSkewSeconds: 60 });
     const parsed = verifier.parse({ algorithm: 'EIP-4361', message, signature });
-    expect(parsed).toMatchObject({ nonce: NONCE, address: wallet.address.toLowerCase(), chainId: 1, domain: 'app.test' });
+    expect(parsed).toMatchObject({ nonce: NONCE, address: wallet.address.toLowerCase(), chainId: 1, binding: { domain: 'app.test' } });
     await expect(Promise.resolve(verifier.verify(parsed, { now }))).resolves.toBeUndefined();
   });
 

@@ -11,7 +11,7 @@ import { haveTool, RedisClusterSet, SentinelSet } from './harness/redis-topologi
 import { boundedUnderMixedLoad } from './scenarios/bounds.js';
 import { crossReplica } from './scenarios/cross-replica.js';
 import { gracefulStop, hardKill } from './scenarios/graceful.js';
-import { onRedisCluster } from './scenarios/redis-cluster.js';
+import { auditOnOneSlot, onRedisCluster } from './scenarios/redis-cluster.js';
 import { redisOutage } from './scenarios/redis-outage.js';
 import { rotationUnderLoad } from './scenarios/rotation.js';
 import { sentinelFailover } from './scenarios/sentinel.js';
@@ -95,5 +95,6 @@ describe.skipIf(!haveRedis || !haveCli)('multi-replica cluster', () => {
     });
 
     it('works unchanged; script keys share a hash tag', () => onRedisCluster(cluster, set), 90_000);
+    it('the mint audit on its one slot: batched, not one call per sign-in', () => auditOnOneSlot(cluster, set), 60_000);
   });
 });

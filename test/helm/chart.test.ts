@@ -44,11 +44,17 @@ describe.skipIf(skipWithout({ helm }))('helm chart pico-auth', () => {
       expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     });
 
-    it('probes readiness, liveness and startup on the JWKS path', () => {
+    it('probes readiness and startup on the JWKS path, liveness on the metrics port (outside the connection cap)', async () => {
       const c = one(defaults, 'Deployment', 'rel-pico-auth').spec.template.spec.containers[0];
-      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      for (const probe of ['readinessProbe', 'startupProbe']) {
         expect(c[probe].httpGet, probe).toEqual({ path: JWKS, port: 'http' });
       }
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+      expect(c.ports.map((p: { name: string }) => p.name)).toContain('metrics');
+      // Without a metrics port, liveness falls back to the service port (which answers /healthz too).
+      const noMetrics = one(await render({ set: { 'metrics.enabled': false } }), 'Deployment', 'rel-pico-auth').spec.template.spec.containers[0];
+      expect(noMetrics.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(noMetrics.livenessProbe.periodSeconds).toBe(10);
     });
 
     it('drains before SIGTERM: preStop sleep, and a grace period longer than preStop + shutdown grace', () => {

@@ -7,7 +7,7 @@ import { repoRoot } from './tools.js';
 const run = promisify(execFile);
 
 describe('values table', () => {
-  it('documents every value and is up to date in the chart README and README.md', async () => {
+  it('documents every value and is up to date in the chart README and docs/deploy.md', async () => {
     const r = await run(process.execPath, [join(repoRoot, 'helm/values-table.mjs'), '--check']).catch((e: { stderr: string; code: number }) => e);
     expect('code' in r ? r.stderr : '').toBe('');
   });

@@ -62,11 +62,18 @@ export class RedisServerProcess {
     throw new Error(`redis-server did not start on port ${this.port} (is the redis-server binary installed?)`);
   }
 
+  /** Sends a signal to the server: SIGSTOP freezes it (connections stay open, nothing answers), SIGCONT resumes it. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.child || this.child.exitCode !== null) throw new Error('redis-server is not running');
+    this.child.kill(signal);
+  }
+
   /** Stops the server; `signal` SIGKILL simulates a crash. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGCONT'); // a frozen server cannot act on SIGTERM
     child.kill(signal);
     await exited;
     this.child = undefined;

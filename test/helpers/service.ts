@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { createAuthService, type AuthService, type ServerAuthSettings } from '../../src/server/index.js';
+import { createAuthService, type AuthService, type Clock, type ServerAuthSettings } from '../../src/server/index.js';
 import { generateKeyPem, type SigningAlgorithm } from '../../src/server/keys/index.js';
 import { deleteByPrefix, redisUrl, uniquePrefix } from './redis.js';
 
@@ -24,13 +24,14 @@ export interface RunningService {
 
 /**
  * Starts a real service on 127.0.0.1 with a fresh key dir. `store: 'redis'` uses the harness's
- * Redis under a unique prefix (deleted on close).
+ * Redis under a unique prefix (deleted on close). `clock` (a FakeClock) dates everything the service does.
  */
-export async function startService(settings: ServerAuthSettings = {}, store: 'memory' | 'redis' = 'memory'): Promise<RunningService> {
+export async function startService(settings: ServerAuthSettings = {}, store: 'memory' | 'redis' = 'memory', options: { clock?: Clock } = {}): Promise<RunningService> {
   const prefix = uniquePrefix('svc');
   const redis = store === 'redis' ? { redisUrl: redisUrl(), redisKeyPrefix: prefix } : {};
   const service = await createAuthService({
     serverAuth: { keysDir: makeKeyDir(), logLevel: 'silent', issuer: 'https://auth.test', audience: 'test-platform', shutdownGraceSeconds: 1, ...redis, ...settings },
+    clock: options.clock,
   });
   const { url } = await service.listen(0, '127.0.0.1');
   return {

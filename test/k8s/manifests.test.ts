@@ -34,7 +34,8 @@ describe('k8s/ plain manifests', () => {
   it('keep the guarantees: JWKS probes, key Secret as a directory, restricted pods, PDB, scoped rotation RBAC, no hooks', () => {
     const auth = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pico-auth')!;
     const c = auth.spec.template.spec.containers[0];
-    for (const p of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(c[p].httpGet.path).toBe('/api/v1/auth/jwks');
+    for (const p of ['readinessProbe', 'startupProbe']) expect(c[p].httpGet.path).toBe('/api/v1/auth/jwks');
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect(auth.spec.template.spec.volumes.find((v: any) => v.name === 'keys').secret.secretName).toBe('pico-auth-keys');
     for (const { owner, spec } of podSpecs(objects)) {
       expect(spec.securityContext.runAsNonRoot, owner).toBe(true);

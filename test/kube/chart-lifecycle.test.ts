@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, chartDir, ciValueFiles, dryRunCreate, helm, installCrds, parseObjects, readObject } from './chart.js';
+import { compromisedKeyProcedure } from './compromised-key.js';
 import { ControlPlane } from './harness.js';
 import { added, inventory } from './inventory.js';
 import { JobRunner } from './job-runner.js';
@@ -125,6 +126,11 @@ describe.skipIf(skipReason)('pico-auth chart on a real Kubernetes API server', (
     expect(deploy.spec?.replicas).toBe(3);
     const status = JSON.parse((await helm(helmBin!, cp, ['status', RELEASE, '-n', NS, '-o', 'json'])).stdout) as { version: number };
     expect(status.version).toBe(2);
+  }, STEP_TIMEOUT_MS);
+
+  it('compromised key: keys emergency-rotate, as the rotation ServiceAccount, removes it from the JWKS at once', async () => {
+    const cronJob = await cp.adminConfig().makeApiClient(BatchV1Api).readNamespacedCronJob({ name: `${RELEASE}-keys-rotation`, namespace: NS });
+    await compromisedKeyProcedure(cp, NS, cronJob, cli, keySecretName, cp.kubeconfigPath);
   }, STEP_TIMEOUT_MS);
 
   it('uninstall leaves nothing behind but the key Secret and the bundled Redis\'s data claim', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartDir, helm, installCrds } from './chart.js';
+import { chartDir, helm, installCrds, readObject } from './chart.js';
 import { ControlPlane } from './harness.js';
 import { added, inventory } from './inventory.js';
 import { findHelm, findKubeBinaries, missingToolReason } from './tools.js';
@@ -72,6 +72,16 @@ describe.skipIf(skipReason)('pico-auth chart on real platforms, on a real Kubern
     expect(metrics.spec?.type).toBe('ClusterIP');
     const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${RELEASE}-pico-auth-redis`, namespace: NS });
     expect(pvc.spec?.storageClassName).toBe('fast-ssd');
+
+    // Rendered without --api-versions (monitoring.assumeOperatorApi), stored with every field the
+    // alerts rely on (a CRD prunes the fields its schema does not know).
+    const sm = (await readObject(cp.adminConfig(), NS, { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: `${RELEASE}-pico-auth` } })) as { spec: { podTargetLabels: string[]; selector: { matchLabels: Record<string, string> } } };
+    expect(sm.spec.podTargetLabels).toEqual(['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component']);
+    expect(sm.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('metrics');
+    const rule = (await readObject(cp.adminConfig(), NS, { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `${RELEASE}-pico-auth` } })) as { spec: { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] } };
+    const alerts = rule.spec.groups[0]!.rules;
+    expect(alerts.map((r) => r.alert)).toContain('PicoAuthKeyRotationFailing');
+    for (const r of alerts) expect(r.annotations.runbook_url, r.alert).toMatch(/\/docs\/runbooks\/pico-auth-[a-z0-9-]+\.md$/);
   }, STEP_TIMEOUT_MS);
 
   it('a second render of the same values (an Argo CD sync, a helm upgrade) rolls no pod', async () => {
@@ -80,6 +90,10 @@ describe.skipIf(skipReason)('pico-auth chart on real platforms, on a real Kubern
     const res = await helm(helmBin!, cp, ['upgrade', RELEASE, chartDir, '--namespace', NS, ...VALUES, '--timeout', '120s']);
     expect(res.code, res.stderr).toBe(0);
     expect(await generations()).toEqual(first);
+    // The measure can see a roll: a settings change does roll the auth pods (checksum/config), only them.
+    const changed = await helm(helmBin!, cp, ['upgrade', RELEASE, chartDir, '--namespace', NS, ...VALUES, '--set', 'config.logLevel=debug', '--timeout', '120s']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(await generations()).toEqual([first[0]! + 1, first[1], first[2]]);
   }, STEP_TIMEOUT_MS);
 
   it('uninstall keeps the bundled Redis data claim and nothing else', async () => {

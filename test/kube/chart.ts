@@ -8,6 +8,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { assertHelmVersion } from '../helpers/helm-version.js';
 import type { ControlPlane } from './harness.js';
 import { getJson, requestJson } from './inventory.js';
 import { repoRoot, type RunResult, run } from './tools.js';
@@ -16,8 +17,9 @@ export const chartDir = join(repoRoot, 'helm', 'pico-auth');
 /** The Prometheus Operator CRDs, shipped as test fixtures (versions in their README). */
 export const crdDir = join(repoRoot, 'test', 'fixtures', 'k8s-crds');
 
-/** Runs helm against the control plane as the admin identity. */
-export function helm(helmBin: string, cp: ControlPlane, args: string[]): Promise<RunResult> {
+/** Runs helm against the control plane as the admin identity (after checking its version, once). */
+export async function helm(helmBin: string, cp: ControlPlane, args: string[]): Promise<RunResult> {
+  await assertHelmVersion(helmBin);
   return run(helmBin, [...args, '--kubeconfig', cp.kubeconfigPath], {
     // helm keeps caches and repository config under HOME-derived folders: keep them in the test's dir.
     env: { ...process.env, HELM_CACHE_HOME: join(cp.dir, 'helm-cache'), HELM_CONFIG_HOME: join(cp.dir, 'helm-config'), HELM_DATA_HOME: join(cp.dir, 'helm-data') },

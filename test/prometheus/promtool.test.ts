@@ -25,7 +25,7 @@ describe.skipIf(tools.skip)('promtool check metrics', () => {
     tools.require();
     const first = await signIn(svc.api);
     await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token });
-    await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token }); // reused
+    await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token }); // replayed (grace window)
     const wallet = ed25519Wallet();
     await postJson(`${svc.api}/challenge`, { address: wallet.address });
     await postJson(`${svc.api}/challenge`, { address: wallet.address }); // rate-limited

@@ -151,7 +151,7 @@ describe.skipIf(tools.skip)('a real Prometheus scraping the service', () => {
 
   it('lets an alert see replicas serving different key sets', async () => {
     tools.require();
-    const fingerprints = services.map((s) => s.context.keys.keyring!.fingerprint);
+    const fingerprints = services.map((s) => s.keys.keyring!.fingerprint);
     expect(fingerprints[0]).toBe(fingerprints[1]);
     expect(fingerprints[2]).not.toBe(fingerprints[0]);
     const byFingerprint = await eventually(

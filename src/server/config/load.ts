@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { AuthError, ConfigError } from '../errors/index.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
 type Settings = typeof SETTINGS;
@@ -43,6 +43,9 @@ export function loadConfig(serverAuth: ServerAuthSettings = {}, env: NodeJS.Proc
   }
   if (issues.length) throw new ConfigError(issues);
   const config = parsed.data as AuthConfig;
+  if (config.requireDomainBinding && config.siweDomains.length === 0) {
+    throw new ConfigError(['AUTH_REQUIRE_DOMAIN_BINDING=true needs AUTH_SIWE_DOMAINS: with no allowed domain, no domain-bound message could ever be accepted and every sign-in would fail.']);
+  }
   checkProduction(config);
   return config;
 }

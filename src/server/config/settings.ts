@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isPasswordHash } from '../../lib/password.js';
+import { originProblems } from './origins.js';
 
 /**
  * The one table of every setting: its programmatic name (a field of `serverAuth`), its environment
@@ -32,6 +34,12 @@ const list = z.union([
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
 const hostPortList = list.pipe(z.array(hostPort));
 const optionalString = z.string().min(1).optional();
+/** Exact browser origins (config/origins.ts), deduplicated. */
+const origins = list
+  .superRefine((entries, ctx) => {
+    for (const message of originProblems(entries)) ctx.addIssue({ code: 'custom', message });
+  })
+  .transform((entries) => [...new Set(entries)]);
 
 export const SETTINGS = {
   // --- Seed keys -----------------------------------------------------------------------------
@@ -39,6 +47,7 @@ export const SETTINGS = {
   audience: { env: 'AUTH_AUDIENCE', seed: 'audience', schema: z.string().min(1).default('pico-platform'), doc: 'Token `aud`.' },
   accessTokenExpireMinutes: { env: 'AUTH_ACCESS_TOKEN_EXPIRE_MINUTES', seed: 'access_token_expire_minutes', schema: int(1, 1440).default(15), doc: 'Access-token lifetime in minutes (1-1440).' },
   refreshTokenExpireDays: { env: 'AUTH_REFRESH_TOKEN_EXPIRE_DAYS', seed: 'refresh_token_expire_days', schema: int(1, 365).default(7), doc: 'Refresh-token lifetime in days (1-365).' },
+  refreshGraceSeconds: { env: 'AUTH_REFRESH_GRACE_SECONDS', schema: int(0, 300).default(30), doc: 'Refresh rotation grace window in seconds (0-300; 0 turns it off): a refresh token presented again this soon after it was spent (a retry after a timeout, a double submit) gets the same new refresh token as the first attempt instead of revoking the session; later, reuse revokes the whole family.' },
   challengeTtlSeconds: { env: 'AUTH_CHALLENGE_TTL_SECONDS', seed: 'challenge_ttl_seconds', schema: int(5, 3600).default(60), doc: 'How long a sign-in challenge stays valid, in seconds (5-3600).' },
   challengeMaxOutstanding: { env: 'AUTH_CHALLENGE_MAX_OUTSTANDING', schema: int(1, 1000).default(5), doc: 'Challenges one client (IP, or IPv6 network) can hold for one address at a time; a new one evicts the oldest instead of being refused (1-1000).' },
 
@@ -49,9 +58,13 @@ export const SETTINGS = {
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), doc: 'pino log level; default `info` in production, `debug` otherwise, `silent` under tests.' },
   shutdownGraceSeconds: { env: 'AUTH_SHUTDOWN_GRACE_SECONDS', schema: int(0, 300).default(10), doc: 'On SIGTERM, how long in-flight requests may take before the server closes them.' },
   shutdownDelaySeconds: { env: 'AUTH_SHUTDOWN_DELAY_SECONDS', schema: int(0, 120).default(0), doc: 'On SIGTERM, keep serving this long with readiness failing before closing the listener, so balancers stop routing first (the Helm chart uses a preStop sleep instead).' },
+  httpHeadersTimeoutMs: { env: 'AUTH_HTTP_HEADERS_TIMEOUT_MS', schema: int(1000, 120000).default(10000), doc: 'A connection must deliver a request\'s complete headers within this (ms), or it gets 408 and is closed: slow and silent sockets cannot hold a connection slot. At most `AUTH_HTTP_REQUEST_TIMEOUT_MS`.' },
+  httpRequestTimeoutMs: { env: 'AUTH_HTTP_REQUEST_TIMEOUT_MS', schema: int(1000, 300000).default(15000), doc: 'A whole request (headers and body) must arrive within this (ms), or it gets 408 and is closed.' },
+  httpKeepAliveTimeoutMs: { env: 'AUTH_HTTP_KEEP_ALIVE_TIMEOUT_MS', schema: int(1000, 600000).default(65000), doc: 'How long an idle keep-alive connection stays open (ms). Above the 60 s idle timeout of common proxies and load balancers, so that they, not we, close pooled connections (no 502 on a reused one); idle ones are closed early when the connection cap is reached.' },
+  maxConnections: { env: 'AUTH_MAX_CONNECTIONS', schema: int(0, 1000000).default(800), doc: 'Open connections the service port accepts (0: no cap); past it new connections are refused and idle keep-alive ones closed. Keep it below the process\'s file-descriptor limit (`ulimit -n`) minus about 100 (Redis, key reads, metrics port).' },
   trustProxy: { env: 'AUTH_TRUST_PROXY', schema: int(0, 10).default(0), doc: 'How many proxies in front of the service to trust for `X-Forwarded-For` (0: use the socket address).' },
   metricsPort: { env: 'AUTH_METRICS_PORT', schema: int(0, 65535).optional(), doc: 'Serve `/metrics` on this separate port instead of the service port, so that the port an ingress exposes never shows it (0 picks a free port).' },
-  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: list.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
+  corsOrigins: { env: 'AUTH_CORS_ORIGINS', schema: origins.default([]), devDefault: 'http://localhost:8200,http://127.0.0.1:8200', doc: 'Comma list of exact browser origins allowed by CORS; empty sends no CORS headers.' },
   demoPage: { env: 'AUTH_DEMO_PAGE', schema: bool.default(false), doc: 'Serve the wallet sign-in demo page at `/`.' },
 
   // --- Keys ------------------------------------------------------------------------------------
@@ -67,16 +80,17 @@ export const SETTINGS = {
   redisSentinelName: { env: 'REDIS_SENTINEL_NAME', schema: z.string().min(1).default('mymaster'), doc: 'Sentinel master group name.' },
   redisSentinelPassword: { env: 'REDIS_SENTINEL_PASSWORD', schema: optionalString, doc: 'Password of the Sentinels themselves, if any.' },
   redisClusterNodes: { env: 'REDIS_CLUSTER_NODES', schema: hostPortList.optional(), doc: 'Comma list of Redis Cluster seed `host:port`; with it, `REDIS_URL` gives credentials only.' },
-  redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503.' },
+  redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', schema: int(50, 10000).default(500), doc: 'A Redis command that takes longer fails, and the request answers 503. A rate-limit check waits a fifth of it (at least 100 ms) before the per-process fallback limiter decides.' },
 
   // --- Sign-In with Ethereum -------------------------------------------------------------------
-  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 messages; EIP-4361 is refused while empty.' },
+  siweDomains: { env: 'AUTH_SIWE_DOMAINS', schema: list.default([]), devDefault: 'localhost:8200,127.0.0.1:8200', doc: 'Comma list of domains (host[:port]) accepted in EIP-4361 and Sign-In With X (CAIP-122) messages; both are refused while empty.' },
   siweChainIds: { env: 'AUTH_SIWE_CHAIN_IDS', schema: z.union([z.array(z.union([z.number(), z.string()])), z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))]).transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().positive())).default([]), doc: 'Comma list of accepted EIP-155 chain ids; empty accepts any.' },
   siweMaxClockSkewSeconds: { env: 'AUTH_SIWE_MAX_CLOCK_SKEW_SECONDS', schema: int(0, 600).default(60), doc: 'Clock skew tolerated on `expirationTime`, `notBefore` and `issuedAt`.' },
+  requireDomainBinding: { env: 'AUTH_REQUIRE_DOMAIN_BINDING', schema: bool.default(false), doc: 'Require a domain-bound sign-in: EIP-4361, or the Sign-In With X message (CAIP-122) for Ed25519, secp256k1 and ML-DSA-65; bare 64-hex challenges (and EIP-191) get 400 `domain_binding_required`. Needs `AUTH_SIWE_DOMAINS`.' },
 
   // --- Admin bootstrap login -------------------------------------------------------------------
   adminEmail: { env: 'AUTH_ADMIN_EMAIL', schema: z.string().email().optional(), doc: 'Admin login e-mail; with `AUTH_ADMIN_PASSWORD_HASH`, enables `POST /login`.' },
-  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: optionalString, doc: 'scrypt hash string made by `pico-auth-keys hash-password`.' },
+  adminPasswordHash: { env: 'AUTH_ADMIN_PASSWORD_HASH', schema: z.string().min(1).refine(isPasswordHash, 'not a hash string this service can verify; make one with `pico-auth hash-password`').optional(), doc: 'scrypt hash string made by `pico-auth hash-password`.' },
   adminRole: { env: 'AUTH_ADMIN_ROLE', schema: z.string().min(1).default('operator'), doc: 'Role claim of the admin login.' },
 
   // --- Service tokens (fleet sessions) ---------------------------------------------------------

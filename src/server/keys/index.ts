@@ -4,3 +4,4 @@ export { parseKeyEntry, KeyParseError, SIGNING_ALGORITHMS, type KeyEntry, type K
 export { generateKeyPem } from './generate.js';
 export { readKeyDirectory } from './read-dir.js';
 export { ensureDevKeyDirectory } from './dev-key.js';
+export { logKeyEvents } from './log-events.js';

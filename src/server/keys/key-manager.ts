@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
@@ -9,13 +10,26 @@ export interface KeyManagerOptions {
   dir: string;
   /** Safety-net re-check period in ms: file events on symlink swaps are unreliable. */
   recheckIntervalMs: number;
+  /** Reads the directory (name -> PEM); tests inject failures. Default readKeyDirectory. */
+  read?: (dir: string) => Promise<Map<string, string>>;
+  /** Clock in epoch ms: the keyring's `loadedAt`. @default the system clock */
+  now?: () => number;
 }
+
+/** Errors that say the process (EMFILE) or the system (ENFILE) ran out of file descriptors. */
+const FD_EXHAUSTED = new Set(['EMFILE', 'ENFILE']);
 
 export interface KeyManagerEvents {
   /** A new keyring is serving. `previous` is undefined on the first load. */
   reload: [keyring: Keyring, previous: Keyring | undefined];
   /** The directory changed but did not parse: the previous keyring keeps serving. */
   reloadError: [error: Error];
+  /**
+   * A read hit the file-descriptor limit (EMFILE/ENFILE): not a bad directory, so not a
+   * reloadError; the last good keyring keeps serving and the periodic re-check retries. Emitted on
+   * every such read; `first` is true for the first one since the last successful read.
+   */
+  reloadDeferred: [error: NodeJS.ErrnoException, first: boolean];
 }
 
 /**
@@ -28,16 +42,21 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
   #keyring: Keyring | undefined;
   #lastDigest = '';
   #lastErrorDigest = '';
+  #fdExhausted = false;
+  readonly #read: (dir: string) => Promise<Map<string, string>>;
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
   #debounce: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   readonly #intervalMs: number;
+  readonly #now: () => number;
 
   constructor(options: KeyManagerOptions) {
     super();
     this.dir = options.dir;
     this.#intervalMs = options.recheckIntervalMs;
+    this.#read = options.read ?? readKeyDirectory;
+    this.#now = options.now ?? systemClock.now;
   }
 
   /** The serving keyring, or undefined while no key has ever loaded. */
@@ -81,17 +100,25 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
   async #check(): Promise<void> {
     let files: Map<string, string>;
     try {
-      files = await readKeyDirectory(this.dir);
+      files = await this.#read(this.dir);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== undefined && FD_EXHAUSTED.has(code)) {
+        const first = !this.#fdExhausted;
+        this.#fdExhausted = true;
+        this.emit('reloadDeferred', err as NodeJS.ErrnoException, first);
+        return;
+      }
       this.#fail(`unreadable:${(err as NodeJS.ErrnoException).code}`, new Error(`cannot read key directory ${this.dir}: ${(err as Error).message}`));
       return;
     }
+    this.#fdExhausted = false;
     const hash = createHash('sha256');
     for (const [name, pem] of files) hash.update(name).update('\0').update(pem).update('\0');
     const digest = hash.digest('hex');
     if (digest === this.#lastDigest) return;
     try {
-      const keyring = await buildKeyring(files);
+      const keyring = await buildKeyring(files, this.#now());
       const previous = this.#keyring;
       this.#keyring = keyring;
       this.#lastDigest = digest;

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import { type KeyEntry, KeyParseError, parseKeyEntry } from './key-entry.js';
@@ -27,7 +28,7 @@ export interface Keyring {
  * `next.pem` and every other `*.pem` are published. A key present twice (e.g. next == active
  * mid-rotation) is published once, in its most significant state.
  */
-export async function buildKeyring(files: Map<string, string>, now = Date.now()): Promise<Keyring> {
+export async function buildKeyring(files: Map<string, string>, now = systemClock.now()): Promise<Keyring> {
   const activePem = files.get('active.pem');
   if (activePem === undefined) throw new KeyParseError('active.pem', 'missing: the key directory must contain active.pem');
   const active = await parseKeyEntry('active.pem', activePem, 'active');

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
-import type { LoginOutcome, RefreshOutcome, SignInOutcome, TokenKind } from '../events.js';
+import type { AuditOperation, LoginOutcome, RefreshOutcome, SignInOutcome, TokenKind } from '../events.js';
 
 /** Every metric name of the service starts with this (default process metrics included). */
 export const METRIC_PREFIX = 'pico_auth_';
@@ -8,16 +8,18 @@ export const METRIC_PREFIX = 'pico_auth_';
 // The closed label sets of the domain counters. `satisfies` plus the `Exhaustive` checks below make
 // the compiler fail when events.ts gains an outcome that is missing here.
 export const SIGN_IN_OUTCOMES = ['success', 'bad_signature', 'bad_challenge', 'address_mismatch', 'rate_limited', 'unavailable', 'invalid_request', 'error'] as const satisfies readonly SignInOutcome[];
-export const REFRESH_OUTCOMES = ['rotated', 'reused', 'expired', 'invalid'] as const satisfies readonly RefreshOutcome[];
+export const REFRESH_OUTCOMES = ['rotated', 'replayed', 'reused', 'superseded', 'credential_changed', 'expired', 'invalid'] as const satisfies readonly RefreshOutcome[];
 export const LOGIN_OUTCOMES = ['success', 'bad_credentials', 'disabled', 'rate_limited', 'unavailable', 'error'] as const satisfies readonly LoginOutcome[];
 export const TOKEN_KINDS = ['access', 'refresh', 'service'] as const satisfies readonly TokenKind[];
+export const AUDIT_OPERATIONS = ['add', 'remove'] as const satisfies readonly AuditOperation[];
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : never;
 const exhaustive: [
   Exhaustive<SignInOutcome, (typeof SIGN_IN_OUTCOMES)[number]>,
   Exhaustive<RefreshOutcome, (typeof REFRESH_OUTCOMES)[number]>,
   Exhaustive<LoginOutcome, (typeof LOGIN_OUTCOMES)[number]>,
   Exhaustive<TokenKind, (typeof TOKEN_KINDS)[number]>,
-] = [true, true, true, true];
+  Exhaustive<AuditOperation, (typeof AUDIT_OPERATIONS)[number]>,
+] = [true, true, true, true, true];
 void exhaustive;
 
 /** Seconds. HTTP handlers here answer in well under a millisecond to a few hundred (ML-DSA, Redis). */
@@ -56,7 +58,7 @@ export function defineMetrics(registry: Registry) {
     }),
     refreshes: new Counter({
       name: `${METRIC_PREFIX}refreshes_total`,
-      help: 'Refresh-token presentations by outcome (rotated, reused, expired, invalid).',
+      help: 'Refresh-token presentations by outcome (rotated, replayed, reused, superseded, credential_changed, expired, invalid).',
       labelNames: ['outcome'] as const,
       registers,
     }),
@@ -77,10 +79,21 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['limiter'] as const,
       registers,
     }),
+    connectionsDropped: new Counter({
+      name: `${METRIC_PREFIX}connections_dropped_total`,
+      help: 'Connections the service port refused because the connection cap (AUTH_MAX_CONNECTIONS) was reached.',
+      registers,
+    }),
     rateDelayed: new Counter({
       name: `${METRIC_PREFIX}rate_delayed_total`,
       help: 'Requests delayed (not refused) by a slowdown limit, by limiter.',
       labelNames: ['limiter'] as const,
+      registers,
+    }),
+    auditFailures: new Counter({
+      name: `${METRIC_PREFIX}audit_write_failures_total`,
+      help: 'Mint audit writes that failed (best effort: the credential or revocation itself stands), by operation (add, remove).',
+      labelNames: ['operation'] as const,
       registers,
     }),
     redisDuration: new Histogram({

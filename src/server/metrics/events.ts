@@ -1,11 +1,11 @@
 import type { ServiceEventMap, ServiceEvents } from '../events.js';
-import { LOGIN_OUTCOMES, REFRESH_OUTCOMES, SIGN_IN_OUTCOMES, TOKEN_KINDS, type MetricSet } from './definitions.js';
+import { AUDIT_OPERATIONS, LOGIN_OUTCOMES, REFRESH_OUTCOMES, SIGN_IN_OUTCOMES, TOKEN_KINDS, type MetricSet } from './definitions.js';
 import { BoundedLabel, oneOf } from './labels.js';
 
 type Listener<K extends keyof ServiceEventMap> = (...args: ServiceEventMap[K]) => void;
 
 /**
- * Counts the domain events the routes emit. Every label value is mapped onto a closed list
+ * Counts the domain events the sessions service emits. Every label value is mapped onto a closed list
  * (`unknown` / `error` for anything else), so a route bug cannot create new series. Known
  * combinations start at zero, so `rate()` and `absent()` work from the first scrape.
  * Returns the function that unsubscribes.
@@ -18,6 +18,7 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
   for (const kind of TOKEN_KINDS) m.tokensIssued.labels(kind).inc(0);
   for (const outcome of REFRESH_OUTCOMES) m.refreshes.labels(outcome).inc(0);
   for (const outcome of LOGIN_OUTCOMES) m.logins.labels(outcome).inc(0);
+  for (const operation of AUDIT_OPERATIONS) m.auditFailures.labels(operation).inc(0);
 
   const listeners: { [K in keyof ServiceEventMap]?: Listener<K> } = {
     challengeIssued: () => m.challengesIssued.inc(),
@@ -31,7 +32,9 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
     login: (outcome) => m.logins.labels(oneOf(LOGIN_OUTCOMES, outcome, 'error')).inc(),
     revocation: () => m.revocations.inc(),
     rateLimited: (limiter) => m.rateLimited.labels(limiters.value(limiter)).inc(),
+    connectionDropped: () => m.connectionsDropped.inc(),
     rateDelayed: (limiter) => m.rateDelayed.labels(limiters.value(limiter)).inc(),
+    auditFailed: (operation) => m.auditFailures.labels(oneOf(AUDIT_OPERATIONS, operation, 'add')).inc(),
   };
   const entries = Object.entries(listeners) as [keyof ServiceEventMap, (...args: unknown[]) => void][];
   for (const [name, fn] of entries) events.on(name, fn as never);

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ServiceContext } from '../context.js';
+import type { ServiceEvents } from '../events.js';
+import type { KeyManager } from '../keys/index.js';
+import type { StoreHealth } from '../stores/types.js';
 import type { RedisClient } from '../redis/connection.js';
 import { defineMetrics, METRIC_PREFIX, type MetricSet } from './definitions.js';
 import { countServiceEvents } from './events.js';
@@ -16,8 +18,17 @@ const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_req
 export interface ServiceMetricsOptions {
   /** The Redis client the stores use, to time its commands. */
   redis?: RedisClient;
-  /** Clock in epoch ms, for the key age. Default `Date.now`. */
+  /** Clock in epoch ms, for the key age. Default: the system clock. */
   now?: () => number;
+}
+
+/** What the metrics follow and read. */
+export interface MetricSources {
+  events: ServiceEvents;
+  keys: KeyManager;
+  storeHealth: StoreHealth;
+  /** The accepted sign-in algorithms (label values known in advance). */
+  algorithms: readonly string[];
 }
 
 /** One service instance's metrics: its own registry, so two services in one process never collide. */
@@ -28,6 +39,8 @@ export interface ServiceMetrics {
   readonly http: RequestHandler;
   /** Wraps a lean node:http handler (the JWKS path) so that it is observed under `route`. */
   timeLean(route: string, handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void;
+  /** Reports the service port's open connections (set once it listens). */
+  observeConnections(count: () => number): void;
   /** Stops following events and Redis commands (on close); the registry stays readable. Idempotent. */
   detach(): void;
 }
@@ -38,7 +51,7 @@ export interface ServiceMetrics {
  * that the first load is seen.
  */
 export function createServiceMetrics(
-  ctx: Pick<ServiceContext, 'events' | 'keys' | 'stores' | 'wallets'>,
+  ctx: MetricSources,
   options: ServiceMetricsOptions = {},
 ): ServiceMetrics {
   const registry = new Registry();
@@ -53,12 +66,22 @@ export function createServiceMetrics(
     labelNames: ['backend'] as const,
     registers: [registry],
     collect() {
-      this.labels(ctx.stores.health.backend).set(ctx.stores.health.ready() ? 1 : 0);
+      this.labels(ctx.storeHealth.backend).set(ctx.storeHealth.ready() ? 1 : 0);
+    },
+  });
+
+  let connections: (() => number) | undefined;
+  new Gauge({
+    name: `${METRIC_PREFIX}connections_open`,
+    help: 'Open connections on the service port (the cap is AUTH_MAX_CONNECTIONS); 0 before it listens.',
+    registers: [registry],
+    collect() {
+      this.set(connections?.() ?? 0);
     },
   });
 
   const detachers = [
-    countServiceEvents(ctx.events, m, ctx.wallets.algorithms),
+    countServiceEvents(ctx.events, m, ctx.algorithms),
     keyringMetrics(registry, ctx.keys, { now: options.now }),
   ];
   if (options.redis) detachers.push(observeRedisCommands(options.redis, redisCommandMetrics(m)));
@@ -67,6 +90,9 @@ export function createServiceMetrics(
     registry,
     http: httpDuration(m),
     timeLean: (route, handler) => timeLeanHandler(m, route, handler),
+    observeConnections(count) {
+      connections = count;
+    },
     detach() {
       for (const fn of detachers.splice(0)) fn();
     },

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KeyManager, Keyring } from '../keys/index.js';
 import type { KeyState } from '../keys/key-entry.js';
@@ -6,7 +7,7 @@ import { METRIC_PREFIX } from './definitions.js';
 const STATES: readonly KeyState[] = ['active', 'next', 'retired'];
 
 export interface KeyringMetricsOptions {
-  /** Clock in epoch ms (tests pass a fixed one). Default `Date.now`. */
+  /** Clock in epoch ms (tests pass a fixed one). Default: the system clock. */
   now?: () => number;
 }
 
@@ -21,7 +22,7 @@ export interface KeyringMetricsOptions {
  * Returns the function that unsubscribes.
  */
 export function keyringMetrics(registry: Registry, keys: KeyManager, options: KeyringMetricsOptions = {}): () => void {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   const registers = [registry];
   let activeKid: string | undefined;
   let activeSince = 0;
@@ -82,16 +83,29 @@ export function keyringMetrics(registry: Registry, keys: KeyManager, options: Ke
     registers,
   });
 
+  const fdExhausted = new Counter({
+    name: `${METRIC_PREFIX}keyring_reload_fd_exhausted_total`,
+    help: 'Key directory reads that hit the file-descriptor limit (EMFILE/ENFILE); the last good keyring kept serving. Counted on every read.',
+    registers,
+  });
+
   const onReload = (keyring: Keyring) => {
     reloads.inc();
     track(keyring);
   };
   const onError = () => failures.inc();
+  // Also a reload failure, once per episode (the reload alert fires); the dedicated counter counts every read.
+  const onDeferred = (_err: Error, first: boolean) => {
+    fdExhausted.inc();
+    if (first) failures.inc();
+  };
   keys.on('reload', onReload);
   keys.on('reloadError', onError);
+  keys.on('reloadDeferred', onDeferred);
   if (keys.keyring) track(keys.keyring);
   return () => {
     keys.off('reload', onReload);
     keys.off('reloadError', onError);
+    keys.off('reloadDeferred', onDeferred);
   };
 }

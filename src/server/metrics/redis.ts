@@ -13,7 +13,11 @@ type Instrumented = RedisClient & { [OBSERVERS]?: Set<RedisCommandObserver> };
 /**
  * Times every command a client sends. ioredis has no per-command hook that also sees commands
  * refused before the write (no offline queue, connection down), so this wraps the instance's
- * `sendCommand`, through which every command, pipeline and MULTI member and script goes.
+ * `sendCommand`, through which every command, pipeline and MULTI member and script goes. That is
+ * ioredis's behaviour, not its documented API: test/server/metrics/library-contracts.test.ts fails
+ * if an upgrade changes it, and package.json pins ioredis to ~5.11. Kept for what it shows (per-
+ * command latency and errors, the only view of a slow or failing Redis), not for speed: the
+ * wrapper adds one closure and one promise reaction per command.
  *
  * The wrapper is installed once per client and fans out to observers, so a client shared by two
  * services (or by the embedding application) is timed once and each service can detach its own

@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import type { AuthConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
+import { AuthError, ConfigError } from '../errors/index.js';
 
 /** The paths (under the base path) that browsers may call cross-origin. */
 export const CORS_PATHS = ['/challenge', '/sign-in', '/refresh', '/jwks'];
@@ -28,14 +28,14 @@ export const CORS_MAX_AGE_SECONDS = 600;
 export type CorsHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
 /**
- * The CORS middleware for the configured origins, or `undefined` when none are configured.
- * Throws ConfigError at start for an entry that is not an exact origin.
+ * The CORS middleware for the configured origins, or `undefined` when none are configured. The
+ * settings table has already refused any entry that is not an exact origin (config/origins.ts).
  */
 export function corsMiddleware(config: Pick<AuthConfig, 'corsOrigins'>): CorsHandler | undefined {
-  const origins = checkCorsOrigins(config.corsOrigins);
+  const origins = config.corsOrigins;
   if (origins.length === 0) return undefined;
   return cors({
-    origin: origins,
+    origin: [...origins],
     methods: ['GET', 'HEAD', 'POST'],
     allowedHeaders: ['Content-Type', 'If-None-Match'],
     // Readable by the page: the wait on 429/503, and the JWKS version.
@@ -45,35 +45,4 @@ export function corsMiddleware(config: Pick<AuthConfig, 'corsOrigins'>): CorsHan
     preflightContinue: false,
     optionsSuccessStatus: 204,
   }) as CorsHandler;
-}
-
-/**
- * Each entry must be a serialized origin exactly as a browser sends it in `Origin`
- * (`scheme://host[:port]`, lowercase, no default port, no path or trailing slash): anything else
- * could never match, which would silently break the page, so it is refused at start instead.
- * `*` and `null` (sandboxed frames, `file:` pages) are refused: neither is an origin we can trust.
- */
-export function checkCorsOrigins(entries: readonly string[]): string[] {
-  const issues: string[] = [];
-  for (const entry of entries) {
-    if (entry === '*' || entry.toLowerCase() === 'null') {
-      issues.push(`AUTH_CORS_ORIGINS (serverAuth.corsOrigins): "${entry}" is not allowed; list each page's exact origin, e.g. https://app.example.com`);
-      continue;
-    }
-    let canonical: string | undefined;
-    try {
-      const url = new URL(entry);
-      if (url.protocol === 'http:' || url.protocol === 'https:') canonical = url.origin;
-    } catch {
-      // reported below
-    }
-    if (canonical !== entry) {
-      issues.push(
-        `AUTH_CORS_ORIGINS (serverAuth.corsOrigins): "${entry}" is not an exact origin (scheme://host[:port], no path or trailing slash)` +
-          (canonical ? `; did you mean "${canonical}"?` : '; expected e.g. https://app.example.com'),
-      );
-    }
-  }
-  if (issues.length) throw new ConfigError(issues);
-  return [...new Set(entries)];
 }

@@ -1,14 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, NotFoundError, PayloadTooLargeError } from '../errors.js';
-import { BODY_LIMIT_BYTES } from './json-body.js';
+import { AuthError, writeError } from '../errors/index.js';
 
 /** body-parser / http-errors failures carry `type` and a 4xx `status`; they are the caller's fault. */
 interface HttpishError {
   type?: string;
   status?: number;
   statusCode?: number;
-  expose?: boolean;
 }
 
 function toAuthError(err: unknown): AuthError | undefined {
@@ -16,18 +14,18 @@ function toAuthError(err: unknown): AuthError | undefined {
   const e = (err ?? {}) as HttpishError;
   switch (e.type) {
     case 'entity.too.large':
-      return new PayloadTooLargeError(BODY_LIMIT_BYTES);
+      return new AuthError('payload_too_large');
     case 'entity.parse.failed':
-      return new AuthError(400, 'invalid_json', 'The body is not valid JSON.');
+      return new AuthError('invalid_json');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AuthError(415, 'unsupported_media_type', 'Send the body as UTF-8 application/json.');
+      return new AuthError('unsupported_media_type');
     case 'request.aborted':
-      return new AuthError(400, 'request_aborted', 'The request was aborted.');
+      return new AuthError('request_aborted');
   }
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AuthError(status, 'invalid_request', 'The request could not be read.');
+    return new AuthError(status === 413 ? 'payload_too_large' : 'invalid_request', status === 413 ? undefined : 'The request could not be read.');
   }
   return undefined;
 }
@@ -38,7 +36,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let known = toAuthError(err);
     if (!known) {
       logger.error({ err, route: req.route?.path, reqId: req.id }, 'unhandled error');
-      known = new AuthError(500, 'internal_error', 'Internal error.');
+      known = new AuthError('internal_error');
     } else if (known.status >= 500) {
       logger.warn({ code: known.code, cause: (known.cause as Error | undefined)?.message, reqId: req.id }, known.message);
     }
@@ -46,8 +44,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    res.status(known.status).set(known.headers).json({ detail: known.message, error: known.code });
+    writeError(res, known);
   };
 }
 
-export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+export const notFound: RequestHandler = (_req, _res, next) => next(new AuthError('not_found'));

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { AuthError, BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 
 /** The contract's body cap. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -14,7 +14,7 @@ export const jsonObjectBody: RequestHandler[] = [
   (req, _res, next) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if ((length > 0 || req.headers['transfer-encoding']) && !req.is(['application/json', 'application/*+json'])) {
-      next(new AuthError(415, 'unsupported_media_type', 'Send the body as application/json.'));
+      next(new AuthError('unsupported_media_type', 'Send the body as application/json.'));
       return;
     }
     next();
@@ -23,7 +23,7 @@ export const jsonObjectBody: RequestHandler[] = [
   (req, _res, next) => {
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      next(new BadRequestError('The body must be a JSON object.', 'invalid_request'));
+      next(new AuthError('invalid_request', 'The body must be a JSON object.'));
       return;
     }
     next();

@@ -15,7 +15,7 @@ export interface LimiterOptions {
   /**
    * Longest a Redis-backed check may take before the per-process insurance limiter decides
    * instead, in milliseconds. Short, so that a hanging Redis costs the request little before the
-   * store's own command timeout answers 503. @default 250 (the service passes min(100, REDIS_COMMAND_TIMEOUT_MS))
+   * store's own command timeout answers 503. @default 250 (the service passes a fifth of REDIS_COMMAND_TIMEOUT_MS, at least 100 ms: 100 ms by default)
    */
   timeoutMs?: number;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitedError, ServiceUnavailableError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import type { ServiceEvents } from '../events.js';
 import { clientKey } from './client-key.js';
 import type { Limiter } from './limiter.js';
@@ -82,7 +82,7 @@ export function rateLimit(limits: RouteLimit[], events: ServiceEvents): RequestH
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return;
       if (!(outcome.reason instanceof RateLimiterRes)) {
-        throw new ServiceUnavailableError('The rate limiter is unavailable; retry shortly.', 'rate_limiter_unavailable', { cause: outcome.reason });
+        throw new AuthError('rate_limiter_unavailable', undefined, { cause: outcome.reason });
       }
       const { name, slowdown } = charged[i]!.limit;
       if (slowdown) {
@@ -94,7 +94,7 @@ export function rateLimit(limits: RouteLimit[], events: ServiceEvents): RequestH
       events.emit('rateLimited', name);
       waitMs = Math.max(waitMs, outcome.reason.msBeforeNext);
     });
-    if (waitMs >= 0) throw new RateLimitedError(waitMs / 1000);
+    if (waitMs >= 0) throw new AuthError('rate_limited', undefined, { retryAfterSeconds: waitMs / 1000 });
     if (delayedBy !== undefined) {
       events.emit('rateDelayed', delayedBy);
       await sleep(delayMs);

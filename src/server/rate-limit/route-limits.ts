@@ -1,5 +1,5 @@
 import type { AuthConfig } from '../config/index.js';
-import type { RouteLimits } from '../context.js';
+import type { RouteLimits } from '../routes/deps.js';
 import type { ServiceEvents } from '../events.js';
 import type { RedisClient } from '../redis/connection.js';
 import { canonicalAddress } from '../wallets/address.js';
@@ -50,7 +50,8 @@ export function createRouteLimits(config: LimitSettings, events: ServiceEvents, 
     durationSeconds: config.rateLimitWindowSeconds,
     redis,
     keyPrefix: config.redisKeyPrefix,
-    timeoutMs: Math.min(100, config.redisCommandTimeoutMs),
+    // A fifth of the command timeout, at least 100 ms (never more than the command timeout itself).
+    timeoutMs: Math.min(config.redisCommandTimeoutMs, Math.max(100, Math.round(config.redisCommandTimeoutMs / 5))),
   };
   const client = byClient(config.rateLimitIpv6PrefixLength);
   const limits = (...specs: [name: string, points: number, key: LimitKey, slowdown?: Omit<Slowdown, 'after'>][]) => {

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { signInPage } from '../../web/serve.js';
-import type { ServiceContext } from '../context.js';
+import type { RouteDeps } from './deps.js';
 
 /**
  * The wallet sign-in demo page at `/` (AUTH_DEMO_PAGE=true; off by default and in the Helm chart).
@@ -8,6 +8,6 @@ import type { ServiceContext } from '../context.js';
  * needed) and, having no API to call, shows the access token's claims. It checks the wallet's chain
  * against AUTH_SIWE_CHAIN_IDS before asking for a signature. Its host must be in AUTH_SIWE_DOMAINS.
  */
-export function demoPageRoute(ctx: ServiceContext): Router {
-  return signInPage({ authUrl: '', apiUrl: null, chainIds: ctx.config.siweChainIds });
+export function demoPageRoute({ config }: RouteDeps): Router {
+  return signInPage({ authUrl: '', apiUrl: null, chainIds: config.siweChainIds });
 }

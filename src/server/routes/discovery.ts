@@ -1,7 +1,8 @@
 import { Router } from 'express';
-import type { ServiceContext } from '../context.js';
-import { KeysUnavailableError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { SIGNING_ALGORITHMS } from '../keys/index.js';
+import { JWKS_PATH, REFRESH_PATH } from '../paths.js';
+import type { RouteDeps } from './deps.js';
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
 
@@ -19,19 +20,19 @@ export function discoveryPath(issuer: string): string {
  * when the issuer has a path, for ingresses that strip the prefix. `token_endpoint` is the refresh
  * endpoint: the only endpoint that exchanges a grant (a refresh token) for tokens here.
  */
-export function discoveryRoute(ctx: ServiceContext): Router {
+export function discoveryRoute({ config, keys }: RouteDeps): Router {
   const router = Router();
-  const issuer = ctx.config.issuer.replace(/\/+$/, '');
-  const paths = [...new Set([discoveryPath(ctx.config.issuer), WELL_KNOWN])];
+  const issuer = config.issuer.replace(/\/+$/, '');
+  const paths = [...new Set([discoveryPath(config.issuer), WELL_KNOWN])];
   router.get(paths, (_req, res) => {
-    const keyring = ctx.keys.keyring;
-    if (!keyring) throw new KeysUnavailableError();
+    const keyring = keys.keyring;
+    if (!keyring) throw new AuthError('keys_unavailable');
     // The algorithms of the published keys, in the allowlist's order.
     const algs = SIGNING_ALGORITHMS.filter((a) => keyring.entries.some((e) => e.alg === a));
-    res.set('Cache-Control', `public, max-age=${ctx.config.jwksMaxAgeSeconds}`).json({
-      issuer: ctx.config.issuer,
-      jwks_uri: `${issuer}/api/v1/auth/jwks`,
-      token_endpoint: `${issuer}/api/v1/auth/refresh`,
+    res.set('Cache-Control', `public, max-age=${config.jwksMaxAgeSeconds}`).json({
+      issuer: config.issuer,
+      jwks_uri: `${issuer}${JWKS_PATH}`,
+      token_endpoint: `${issuer}${REFRESH_PATH}`,
       id_token_signing_alg_values_supported: algs,
       response_types_supported: ['token'],
       subject_types_supported: ['public'],

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
-import type { ServiceContext } from '../context.js';
 import { challengeRoute } from './challenge.js';
 import { demoPageRoute } from './demo-page.js';
+import type { RouteDeps } from './deps.js';
 import { discoveryRoute } from './discovery.js';
 import { fleetSessionsRoute } from './fleet-sessions.js';
 import { loginRoute } from './login.js';
@@ -11,21 +11,23 @@ import { revokeRoute } from './revoke.js';
 import { revokedJtisRoute } from './revoked-jtis.js';
 import { signInRoute } from './sign-in.js';
 
-/** Every route under the base path `/api/v1/auth`, one factory per endpoint file. */
-export function authRoutes(ctx: ServiceContext): Router[] {
+export type { Lifecycle, RouteDeps, RouteLimits } from './deps.js';
+
+/** Every route under the base path `/api/v1/auth` (the JWKS is mounted by app.ts), one factory per endpoint file. */
+export function authRoutes(deps: RouteDeps): Router[] {
   return [
-    challengeRoute(ctx),
-    signInRoute(ctx),
-    refreshRoute(ctx),
-    loginRoute(ctx),
-    revokeRoute(ctx),
-    revokedJtisRoute(ctx),
-    fleetSessionsRoute(ctx),
-    mintsRoute(ctx),
+    challengeRoute(deps),
+    signInRoute(deps),
+    refreshRoute(deps),
+    loginRoute(deps),
+    revokeRoute(deps),
+    revokedJtisRoute(deps),
+    fleetSessionsRoute(deps),
+    mintsRoute(deps),
   ];
 }
 
 /** Routes at the root (outside the base path), e.g. discovery. */
-export function rootRoutes(ctx: ServiceContext): Router[] {
-  return [discoveryRoute(ctx), ...(ctx.config.demoPage ? [demoPageRoute(ctx)] : [])];
+export function rootRoutes(deps: RouteDeps): Router[] {
+  return [discoveryRoute(deps), ...(deps.config.demoPage ? [demoPageRoute(deps)] : [])];
 }

@@ -1,38 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceContext } from '../context.js';
+import type { AuthConfig } from '../config/index.js';
+import { AuthError, writeError } from '../errors/index.js';
 import type { Keyring } from '../keys/index.js';
-
-export const JWKS_PATH = '/api/v1/auth/jwks';
+import type { RouteDeps } from './deps.js';
 
 /**
  * GET /jwks as a bare node:http handler: the JWKS is the readiness probe and the target of every
  * downstream cache refresh, so it skips Express entirely and writes bytes computed once per
- * keyring change. Also mounted in the Express app for embedders.
+ * keyring change. Built once by the service: the lean path and the Express app (for embedders) share it.
  */
-export function createJwksHandler(ctx: ServiceContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const { jwksMaxAgeSeconds } = ctx.config;
+export function createJwksHandler({ config, keys, lifecycle }: { config: Pick<AuthConfig, 'jwksMaxAgeSeconds' | 'corsOrigins'> } & Pick<RouteDeps, 'keys' | 'lifecycle'>): (req: IncomingMessage, res: ServerResponse) => void {
+  const { jwksMaxAgeSeconds } = config;
   const cacheControl = `public, max-age=${jwksMaxAgeSeconds}`;
   // With CORS on, answers differ by Origin: every one says so (including the lean path's, which has
   // no Origin), so a shared cache never hands one origin's answer to another. Written here because
   // writeHead's headers replace the `Vary` the CORS middleware set.
-  const vary = ctx.config.corsOrigins.length > 0 ? 'Origin, Accept-Encoding' : 'Accept-Encoding';
-  const unavailable = (res: ServerResponse, code: string, detail: string) => {
-    const body = JSON.stringify({ detail, error: code });
-    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': '1', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  };
+  const vary = config.corsOrigins.length > 0 ? 'Origin, Accept-Encoding' : 'Accept-Encoding';
+  const unavailable = (res: ServerResponse, err: AuthError) => writeError(res, err, { 'Cache-Control': 'no-store' });
   let cached: Keyring | undefined;
   let notModified: string[] = [];
   let ok: string[] = [];
   return (req, res) => {
-    if (ctx.lifecycle.shuttingDown) {
+    if (lifecycle.shuttingDown) {
       res.setHeader('Connection', 'close');
-      unavailable(res, 'shutting_down', 'This replica is shutting down.');
+      unavailable(res, new AuthError('shutting_down'));
       return;
     }
-    const keyring = ctx.keys.keyring;
+    const keyring = keys.keyring;
     if (!keyring) {
-      unavailable(res, 'keys_unavailable', 'No signing key is loaded.');
+      unavailable(res, new AuthError('keys_unavailable'));
       return;
     }
     if (cached !== keyring) {

@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { RevocationEntry, RevocationStore } from '../stores/types.js';
+import type { RevocationEntry, RevocationPage, RevocationQuery } from '../stores/types.js';
+
+/** Reads one page of the list (the sessions service's `revocations`). */
+export type ReadRevocations = (query: RevocationQuery, ifVersion?: string) => Promise<RevocationPage>;
 
 /** A list entry as the wire has it. */
 export const wire = (e: RevocationEntry) => ({ jti: e.jti, revoked_at: e.revokedAt, exp: e.exp });
@@ -11,8 +14,8 @@ export const wire = (e: RevocationEntry) => ({ jti: e.jti, revoked_at: e.revoked
  * poll reads again. A store failure after the first bytes aborts the response (never a truncated
  * list that parses).
  */
-export async function streamRevocations(res: ServerResponse, store: RevocationStore, since: number, cached: string | undefined, pageSize: number): Promise<void> {
-  let page = await store.list({ since, limit: pageSize }, cached);
+export async function streamRevocations(res: ServerResponse, list: ReadRevocations, since: number, cached: string | undefined, pageSize: number): Promise<void> {
+  let page = await list({ since, limit: pageSize }, cached);
   res.setHeader('ETag', `"rv-${page.version}"`);
   res.setHeader('Cache-Control', 'private, no-cache');
   if (page.items === null) return void res.writeHead(304).end();
@@ -28,11 +31,10 @@ export async function streamRevocations(res: ServerResponse, store: RevocationSt
       if (page.next === null) break;
       if (!res.write(text)) await once(res, 'drain');
       text = '';
-      page = await store.list({ since, after: page.next, limit: pageSize });
+      page = await list({ since, after: page.next, limit: pageSize });
     }
     res.end(`${text}]}`);
   } catch (err) {
     res.destroy(err as Error);
   }
 }
-

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { callerOf, requireRole } from '../auth/require-role.js';
-import type { ServiceContext } from '../context.js';
 import { jsonObjectBody } from '../middleware/json-body.js';
-import { parseBody } from '../middleware/validate.js';
+import { callerOf, requireRole } from '../middleware/require-role.js';
+import { parseBody } from '../parse-body.js';
+import type { RouteDeps } from './deps.js';
 
 const Body = z
   .object({
@@ -16,37 +16,23 @@ const Body = z
 
 /**
  * POST /revoke (role `operator`). `{jti}` denylists an access or service token until it would
- * have expired anyway; `{family}` revokes a refresh-token family (every refresh token of one
- * sign-in). Idempotent: revoking a jti again returns the original record.
- *
- * We cannot know the `exp` of an arbitrary jti, so the record lives for the longest life a token
- * of ours may still have: the access-token lifetime, or the service-token cap when service tokens
- * are enabled. A caller that knows the token's `exp` may pass it to shorten that (never lengthen).
+ * have expired anyway; `{family}` revokes a refresh-token family. Idempotent. The rules (how long
+ * a record lives, what `exp` may change) are the sessions service's (sessions/revoke.ts).
  */
-export function revokeRoute(ctx: ServiceContext): Router {
+export function revokeRoute({ sessions, logger }: RouteDeps): Router {
   const router = Router();
-  const { accessTokenExpireMinutes, fleetSecret, fleetMaxTtlSeconds } = ctx.config;
-  const longestLife = Math.max(accessTokenExpireMinutes * 60, fleetSecret ? fleetMaxTtlSeconds : 0);
-  router.post('/revoke', requireRole(ctx, 'operator'), ...jsonObjectBody, async (req, res) => {
+  router.post('/revoke', requireRole(sessions, 'operator'), ...jsonObjectBody, async (req, res) => {
     const body = parseBody(Body, req.body);
-    const caller = callerOf(req);
-    const now = Math.floor(Date.now() / 1000);
+    const revokedBy = callerOf(req).sub;
     const reason = body.reason ?? null;
     if (body.family !== undefined) {
-      await ctx.stores.refreshTokens.revokeFamily(body.family);
-      await ctx.stores.mints.remove(body.family);
-      ctx.events.emit('revocation');
-      ctx.logger.info({ family: body.family, revokedBy: caller.sub }, 'refresh family revoked');
-      res.json({ revoked: { family: body.family, revoked_at: now, reason, revoked_by: caller.sub } });
+      const done = await sessions.revokeFamily({ family: body.family, reason, revokedBy });
+      logger.info({ family: done.family, revokedBy }, 'refresh family revoked');
+      res.json({ revoked: { family: done.family, revoked_at: done.revokedAt, reason: done.reason, revoked_by: done.revokedBy } });
       return;
     }
-    const exp = Math.min(now + longestLife, Math.max(now + 1, body.exp ?? Number.MAX_SAFE_INTEGER));
-    const { record, created } = await ctx.stores.revocations.revoke({ jti: body.jti!, revokedAt: now, exp, reason, revokedBy: caller.sub });
-    if (created) {
-      await ctx.stores.mints.remove(record.jti);
-      ctx.events.emit('revocation');
-      ctx.logger.info({ jti: record.jti, revokedBy: caller.sub }, 'token revoked');
-    }
+    const { record, created } = await sessions.revokeToken({ jti: body.jti!, exp: body.exp, reason, revokedBy });
+    if (created) logger.info({ jti: record.jti, revokedBy }, 'token revoked');
     res.json({ revoked: { jti: record.jti, revoked_at: record.revokedAt, reason: record.reason, revoked_by: record.revokedBy } });
   });
   return router;

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/require-role.js';
-import type { ServiceContext } from '../context.js';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
+import { requireRole } from '../middleware/require-role.js';
 import { decodeCursor, encodeCursor } from '../stores/revocation-order.js';
+import type { RouteDeps } from './deps.js';
 import { streamRevocations, wire } from './revocation-stream.js';
 
 const Since = z.string().regex(/^\d{1,15}$/).transform(Number);
@@ -30,16 +30,16 @@ const STREAM_PAGE = 1000;
  * `ETag` is the store's version, which moves on every add and prune; `If-None-Match` with the
  * current one gets 304 without the list being read.
  */
-export function revokedJtisRoute(ctx: ServiceContext): Router {
+export function revokedJtisRoute({ sessions }: RouteDeps): Router {
   const router = Router();
-  router.get('/revoked-jtis', requireRole(ctx, 'service', 'operator'), async (req, res) => {
+  router.get('/revoked-jtis', requireRole(sessions, 'service', 'operator'), async (req, res) => {
     const since = param(req.query.since, Since, 'since: expected epoch seconds (a non-negative integer).') ?? 0;
     const limit = param(req.query.limit, Limit, 'limit: expected an integer from 1 to 10000.');
     const after = param(req.query.cursor, Cursor, 'cursor: expected a next_cursor this endpoint returned.');
     const cached = versionOf(req.headers['if-none-match']);
-    const store = ctx.stores.revocations;
-    if (limit === undefined && after === undefined) return streamRevocations(res, store, since, cached, STREAM_PAGE);
-    const page = await store.list({ since, after, limit: limit ?? STREAM_PAGE }, cached);
+    const list = sessions.revocations;
+    if (limit === undefined && after === undefined) return streamRevocations(res, list, since, cached, STREAM_PAGE);
+    const page = await list({ since, after, limit: limit ?? STREAM_PAGE }, cached);
     res.set({ ETag: `"rv-${page.version}"`, 'Cache-Control': 'private, no-cache' });
     if (page.items === null) return void res.status(304).end();
     res.json({ items: page.items.map(wire), next_cursor: page.next === null ? null : encodeCursor(page.next) });
@@ -47,11 +47,10 @@ export function revokedJtisRoute(ctx: ServiceContext): Router {
   return router;
 }
 
-
 function param<T>(raw: unknown, schema: { safeParse(raw: unknown): { success: true; data: T } | { success: false } }, detail: string): T | undefined {
   if (raw === undefined) return undefined;
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new BadRequestError(detail, 'invalid_request');
+  if (!parsed.success) throw new AuthError('invalid_request', detail);
   return parsed.data;
 }
 

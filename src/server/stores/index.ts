@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { AuthConfig } from '../config/index.js';
 import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { MemoryChallengeStore } from './memory/challenges.js';
@@ -18,12 +19,14 @@ export function wantsRedis(config: AuthConfig): boolean {
   return Boolean(config.redisUrl || config.redisSentinels?.length || config.redisClusterNodes?.length);
 }
 
-export function createMemoryStores(): Stores {
+/** The embedded default: per-process stores on the injected clock (tests pass a fake one). */
+export function createMemoryStores(options: { clock?: Clock } = {}): Stores {
+  const clock = options.clock ?? systemClock;
   return {
-    challenges: new MemoryChallengeStore(),
-    refreshTokens: new MemoryRefreshTokenStore(),
-    revocations: new MemoryRevocationStore(),
-    mints: new MemoryMintStore(),
+    challenges: new MemoryChallengeStore({ clock }),
+    refreshTokens: new MemoryRefreshTokenStore({ clock }),
+    revocations: new MemoryRevocationStore({ clock }),
+    mints: new MemoryMintStore({ clock }),
     health: { backend: 'memory', ready: () => true },
     close: async () => undefined,
   };
@@ -31,9 +34,15 @@ export function createMemoryStores(): Stores {
 
 /**
  * Redis-backed stores. `client` lets an embedding application share its own ioredis client; the
- * service closes only a client it created.
+ * service closes only a client it created. `clock` dates what the scripts compare (expiries,
+ * pruning); key TTLs are Redis's own time.
  */
-export function createRedisStores(config: AuthConfig, logger: Logger, client?: RedisClient): Stores & { redis: RedisClient; whenReady(timeoutMs: number): Promise<boolean> } {
+export function createRedisStores(
+  config: AuthConfig,
+  logger: Logger,
+  options: { client?: RedisClient; clock?: Clock } = {},
+): Stores & { redis: RedisClient; whenReady(timeoutMs: number): Promise<boolean> } {
+  const { client, clock = systemClock } = options;
   const redis = client ?? createRedisClient(config);
   const owned = client === undefined;
   let lastState = '';
@@ -62,9 +71,9 @@ export function createRedisStores(config: AuthConfig, logger: Logger, client?: R
   return {
     redis,
     challenges: new RedisChallengeStore(redis, prefix),
-    refreshTokens: new RedisRefreshTokenStore(redis, prefix),
-    revocations: new RedisRevocationStore(redis, prefix),
-    mints: new RedisMintStore(redis, prefix),
+    refreshTokens: new RedisRefreshTokenStore(redis, prefix, clock),
+    revocations: new RedisRevocationStore(redis, prefix, clock),
+    mints: new RedisMintStore(redis, prefix, { clock }),
     health: { backend: 'redis', ready: () => redis.status === 'ready' },
     /** Resolves true once connected, false after `timeoutMs`: start-up waits briefly, never forever. */
     whenReady: (timeoutMs: number) =>

@@ -21,9 +21,16 @@ export function positionOfSince(since: number): string {
 
 const POSITION = /^(\d{11}):(\d{11}):([A-Za-z0-9._:-]{1,200})$/;
 
+/** Parses a position from a client (cursor): checked in full. */
 export function parsePosition(position: string): { jti: string; revokedAt: number; exp: number } | undefined {
   const m = POSITION.exec(position);
   return m ? { revokedAt: Number(m[1]), exp: Number(m[2]), jti: m[3]! } : undefined;
+}
+
+/** Reads a position the store wrote itself (a list page: up to 10k per request, so no regex). */
+export function readPosition(position: string): { jti: string; revokedAt: number; exp: number } | undefined {
+  if (position.length <= 24 || position.charCodeAt(11) !== 58 || position.charCodeAt(23) !== 58) return undefined;
+  return { revokedAt: Number(position.slice(0, 11)), exp: Number(position.slice(12, 23)), jti: position.slice(24) };
 }
 
 /** The wire form of a position: opaque to clients (base64url). */

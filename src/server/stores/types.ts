@@ -2,7 +2,7 @@
  * Store interfaces. Every implementation (memory, Redis) passes the one conformance suite in
  * test/server/stores/conformance.ts. Contracts stated here are what the suite checks.
  *
- * Failure contract: an implementation that cannot reach its backend throws StoreUnavailableError
+ * Failure contract: an implementation that cannot reach its backend throws AuthError `store_unavailable`
  * (rendered as 503) within the configured command timeout; it never hangs and never returns a
  * wrong answer instead.
  */
@@ -75,27 +75,71 @@ export interface SessionClaims {
   scopes?: string[];
 }
 
+/** How a rotation records the token it issues, so that a retry of the spent token can be answered. */
+export interface Successor {
+  /** Random per attempt (base64url): the successor's secret is derived from the presented token and this salt. */
+  salt: string;
+  /** SHA-256 (base64url) of the successor token: its id in the store. */
+  hash: string;
+}
+
+export interface RotateOptions {
+  /**
+   * Grace window in milliseconds: a spent token presented again less than this long after it was
+   * spent is answered with the family's live token ('replayed') instead of revoking the family. 0: off.
+   * Times are the store's clock; a spend a paused Redis runs late is dated when it ran.
+   */
+  graceMs: number;
+  /**
+   * Fingerprint of the credential currently configured for families started with one (the admin
+   * login), or '' when there is none. A family whose recorded credential differs is revoked.
+   */
+  credential: string;
+}
+
+/** Longest chain of successors a replay follows to the live token. */
+export const MAX_REPLAY_STEPS = 8;
+
 export type RotateResult =
+  /** The token was live: it is spent now and `next` is the family's live token. */
   | { outcome: 'rotated'; claims: SessionClaims }
-  /** The token was already spent: the whole family has now been revoked. */
+  /**
+   * A retry within the grace window; nothing changed. The live token is reached from the presented
+   * one by deriving a successor with each of `salts` in turn (tokens/refresh-token.ts).
+   */
+  | { outcome: 'replayed'; claims: SessionClaims; salts: string[] }
+  /** Spent, presented after the grace window: the whole family has now been revoked. */
   | { outcome: 'reused' }
-  /** Unknown, expired, or its family was revoked. */
+  /** The family lived out its lifetime (remembered a day past it; after that it is `invalid`). */
+  | { outcome: 'expired' }
+  /** Within the grace window, but the live token is more than MAX_REPLAY_STEPS successors away: refused, nothing revoked. */
+  | { outcome: 'superseded' }
+  /** The credential that started the family is no longer the configured one: the family has now been revoked. */
+  | { outcome: 'credential_changed' }
+  /** Unknown, or its family was revoked. */
   | { outcome: 'invalid' };
 
 /**
  * Refresh tokens, stored only as hashes, grouped in families (one family per sign-in).
  * A token id is `{familyId, tokenHash}`; the family id travels inside the opaque token so that
  * every key one operation touches shares the family's Redis Cluster hash tag.
+ *
+ * A family's end is fixed when it starts: rotation never extends it, and every token of the family
+ * (spent ones too, for reuse detection) ends with it.
  */
 export interface RefreshTokenStore {
-  /** Starts a family with its first token. Both expire after `ttlSeconds`. */
-  create(familyId: string, tokenHash: string, claims: SessionClaims, ttlSeconds: number): Promise<void>;
   /**
-   * Atomically spends `oldHash` and stores `newHash` with the same claims, across all replicas: of
-   * concurrent rotations of one token exactly one gets 'rotated'. A spent token presented again
-   * revokes the family ('reused'); every other token of a revoked family is 'invalid'.
+   * Starts a family with its first token, both ending at `expiresAt` (epoch seconds). `credential`:
+   * fingerprint of the credential that started it (the admin login), re-checked on every rotation.
    */
-  rotate(familyId: string, oldHash: string, newHash: string, ttlSeconds: number): Promise<RotateResult>;
+  create(familyId: string, tokenHash: string, claims: SessionClaims, options: { expiresAt: number; credential?: string }): Promise<void>;
+  /**
+   * Atomically spends `oldHash` and stores `next.hash` with the same claims, across all replicas: of
+   * concurrent rotations of one token exactly one gets 'rotated', the others (within the grace
+   * window) 'replayed' with the salts that lead to that same live token. A spent token presented
+   * after the window revokes the family ('reused'); every token of a revoked family is 'invalid'.
+   */
+  rotate(familyId: string, oldHash: string, next: Successor, options: RotateOptions): Promise<RotateResult>;
   /** Revokes every token of the family. Idempotent. */
   revokeFamily(familyId: string): Promise<void>;
 }
@@ -157,10 +201,13 @@ export interface RevocationStore {
   list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage>;
 }
 
+/** Who minted a long-lived credential: a wallet sign-in, the admin login (both refresh families), or a service token. */
+export type MintKind = 'wallet' | 'admin' | 'service';
+export const MINT_KINDS = ['wallet', 'admin', 'service'] as const satisfies readonly MintKind[];
+
 /** One long-lived credential minted (a refresh family or a service token), for the mint audit. */
 export interface MintRecord {
-  /** `refresh` (a sign-in or login: the refresh family) or `service` (a service token). */
-  kind: 'refresh' | 'service';
+  kind: MintKind;
   /** The refresh family id, or the service token's `jti`. */
   id: string;
   sub: string;
@@ -172,14 +219,40 @@ export interface MintRecord {
   expiresAt: number;
 }
 
+/** What a mint page cursor looks like (the issue order of the page's last record); anything else is a 400. */
+export const MINT_CURSOR = /^[1-9][0-9]{0,15}$/;
+
+export interface MintQuery {
+  /** Most records to return (1 or more). */
+  limit: number;
+  /** Only records of this kind. */
+  kind?: MintKind;
+  /** Continue after the page that returned this cursor (opaque; from `next`). */
+  cursor?: string;
+}
+
+export interface MintPage {
+  items: MintRecord[];
+  /** Present when more records follow: pass it as `cursor` for the next page. */
+  next?: string;
+}
+
 /**
  * The mint audit: still-valid long-lived credentials, newest first. Bounded: entries leave at their
  * expiry, on `remove`, and the oldest leave first beyond a cap.
  */
 export interface MintStore {
   add(record: MintRecord): Promise<void>;
-  /** Newest first (by issuedAt), at most `limit`, none expired. */
-  list(limit: number): Promise<MintRecord[]>;
+  /**
+   * Several adds, then several removes, in one operation (one Redis script): how the audit writes,
+   * so that on Redis Cluster the audit's one slot gets one call per batch, not one per sign-in.
+   */
+  write(batch: { add: MintRecord[]; remove: string[] }): Promise<void>;
+  /**
+   * Newest first (by the order they were added), at most `limit`, none expired, only `kind` when
+   * given. Paging by cursor is stable: records added after the first page never shift later pages.
+   */
+  list(query: MintQuery): Promise<MintPage>;
   /** Forgets a record (its credential was revoked). Idempotent. */
   remove(id: string): Promise<void>;
 }

@@ -1,8 +1,9 @@
+import { epochSeconds, systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
-import { KeysUnavailableError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import type { Keyring } from '../keys/index.js';
 import type { SessionClaims } from '../stores/types.js';
+import { signCompactJws } from './jws.js';
 
 export interface AccessTokenSettings {
   issuer: string;
@@ -27,22 +28,15 @@ export async function signAccessToken(
   keyring: Keyring | undefined,
   claims: SessionClaims,
   settings: AccessTokenSettings,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = epochSeconds(systemClock),
 ): Promise<IssuedAccessToken> {
-  if (!keyring) throw new KeysUnavailableError();
+  if (!keyring) throw new AuthError('keys_unavailable');
   const { active } = keyring;
   const jti = randomUUID();
   const exp = nowSeconds + settings.ttlSeconds;
   const { sub, ...rest } = claims;
-  const token = await new SignJWT(rest as Record<string, unknown>)
-    .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setSubject(sub)
-    .setIssuedAt(nowSeconds)
-    .setNotBefore(nowSeconds)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(active.privateKey);
+  // The claim order jose's SignJWT gives (its setters in this order), so the bytes are the same.
+  const payload = { ...(rest as Record<string, unknown>), iss: settings.issuer, aud: settings.audience, sub, iat: nowSeconds, nbf: nowSeconds, exp, jti };
+  const token = signCompactJws({ alg: active.alg, kid: active.kid, typ: 'JWT' }, payload, active.alg, active.privateKey);
   return { token, jti, exp, expiresIn: settings.ttlSeconds };
 }

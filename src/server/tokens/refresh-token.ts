@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Opaque refresh tokens: `<familyId>.<secret>`, base64url. The 256-bit secret is what makes the
@@ -19,6 +19,24 @@ export function newFamilyId(): string {
 export function newRefreshToken(familyId: string): { token: string; hash: string } {
   const token = `${familyId}.${randomBytes(32).toString('base64url')}`;
   return { token, hash: hashRefreshToken(token) };
+}
+
+/**
+ * The token a rotation issues for `presented`: its secret is HMAC-SHA256(presented token, salt), with
+ * a fresh random salt per attempt. The store keeps only the salt and the successor's hash, so a
+ * retry of the same token within the grace window can be given the same successor (derived again
+ * from what the client presents) without any token being stored in the clear; and a thief who
+ * holds an old token cannot compute later ones (the salts live only in the store).
+ */
+export function successorToken(presented: string, salt: string = randomBytes(16).toString('base64url')) {
+  const familyId = presented.slice(0, presented.indexOf('.'));
+  const token = `${familyId}.${createHmac('sha256', presented).update(salt).digest('base64url')}`;
+  return { token, hash: hashRefreshToken(token), salt };
+}
+
+/** The live token a replay leads to: the successor of `presented` by each salt in turn. */
+export function replayedToken(presented: string, salts: readonly string[]): string {
+  return salts.reduce((token, salt) => successorToken(token, salt).token, presented);
 }
 
 export function hashRefreshToken(token: string): string {

@@ -16,7 +16,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { bytesToHex, hexToBytes, normalizeHex } from '../../lib/hex.js';
 
 /** Byte lengths of the public keys an address may be: Ed25519, SEC1 compressed, SEC1 uncompressed, ML-DSA-65. */
@@ -48,7 +48,7 @@ export function isCanonicalEvmAddress(address: string): boolean {
 
 /**
  * Returns the canonical form of an address given by a client, or throws
- * BadRequestError(`invalid_address`) naming what is wrong.
+ * AuthError(`invalid_address`) naming what is wrong.
  */
 export function canonicalAddress(input: unknown): string {
   if (typeof input !== 'string') throw invalid('`address` must be a string.');
@@ -108,6 +108,6 @@ function toChecksumDigits(lowerDigits: string): string {
   return out;
 }
 
-function invalid(detail: string): BadRequestError {
-  return new BadRequestError(detail, 'invalid_address');
+function invalid(detail: string): AuthError {
+  return new AuthError('invalid_address', detail);
 }

@@ -4,11 +4,11 @@
  * which rejects non-canonical S values.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
-import type { ParsedSignIn, WalletVerifier } from './types.js';
+import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Ed25519SignIn extends ParsedSignIn {
   publicKey: Uint8Array;
@@ -30,7 +30,7 @@ export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
     try {
       key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
     } catch {
-      throw new BadRequestError('`public_key` is not a valid Ed25519 public key.');
+      throw new AuthError('invalid_request', '`public_key` is not a valid Ed25519 public key.');
     }
     return { algorithm: ALGORITHM, nonce, address, publicKey, key, signature };
   },
@@ -41,7 +41,7 @@ export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
     }
     let ok = false;
     try {
-      ok = verify(null, Buffer.from(parsed.nonce, 'utf8'), parsed.key, parsed.signature);
+      ok = verify(null, Buffer.from(signedText(parsed), 'utf8'), parsed.key, parsed.signature);
     } catch {
       ok = false;
     }

@@ -3,7 +3,7 @@
  * POST /challenge returned it, signed as text). The recovered signer must be `address`, an `0x`
  * EVM address (a mixed-case address must carry a valid EIP-55 checksum).
  */
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { isCanonicalEvmAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { ethSignatureField, recoverPersonalSigner, type EthSignature } from './eth-recover.js';
@@ -22,7 +22,7 @@ export const eip191Verifier: WalletVerifier<Eip191SignIn> = {
   parse(body) {
     const address = addressField(body);
     if (!isCanonicalEvmAddress(address)) {
-      throw new BadRequestError('EIP-191 needs `address` to be an 0x EVM address (40 hex digits).', 'invalid_address');
+      throw new AuthError('invalid_address', 'EIP-191 needs `address` to be an 0x EVM address (40 hex digits).');
     }
     const signature = ethSignatureField(body);
     const nonce = challengeField(body);

@@ -1,8 +1,9 @@
 /**
  * `EIP-4361` (Sign-In with Ethereum): `message` is a SIWE message whose nonce is the challenge,
- * `signature` its `personal_sign` (EIP-191 over the whole message). The `siwe` package parses the
- * message (ABNF grammar, EIP-55 address); every policy check is ours, so no rule depends on what a
- * library version happens to verify:
+ * `signature` its `personal_sign` (EIP-191 over the whole message). The message is bounded and
+ * parsed by sign-in-message.ts (the CAIP-122 grammar's eip155 profile: EIP-55 address, decimal
+ * Chain ID); the domain and time rules are the ones every domain-bound message meets
+ * (domain-binding.ts):
  * - the domain must be one of `siweDomains` (configuration only, never a request header: the
  *   domain binding is what stops a phishing site from relaying our challenge);
  * - the chain id must be in `siweChainIds` when that list is non-empty;
@@ -10,126 +11,70 @@
  * - the recovered signer is the message's address.
  * Shape problems are 400 (before the challenge is consumed); policy and proof failures are 401.
  */
-import { createRequire } from 'node:module';
-import type { SiweMessage } from 'siwe';
 import type { AuthConfig } from '../config/index.js';
-import { BadRequestError, UnauthorizedError } from '../errors.js';
-import { canonicalAddress } from './address.js';
+import { AuthError } from '../errors/index.js';
+import { canonicalAddress, toChecksumAddress } from './address.js';
+import { createBindingPolicy, messageField, bindingOf, messageNonce } from './domain-binding.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { ethSignatureField, recoverPersonalSigner, type EthSignature } from './eth-recover.js';
-import { canonicalChallenge } from './fields.js';
-import type { ParsedSignIn, VerifyContext, WalletVerifier } from './types.js';
+import { parseSignInMessage, SIGN_IN_MESSAGE_LIMITS } from './sign-in-message.js';
+import type { MessageBinding, ParsedSignIn, VerifyContext, WalletVerifier } from './types.js';
 
 export type SiweConfig = Pick<AuthConfig, 'siweDomains' | 'siweChainIds' | 'siweMaxClockSkewSeconds'>;
 
 export interface Eip4361SignIn extends ParsedSignIn {
-  /** The message exactly as sent: the signature is over these bytes. */
-  message: string;
-  domain: string;
+  binding: MessageBinding;
   chainId: number;
-  /** Epoch milliseconds. */
-  issuedAt: number;
-  expirationTime?: number;
-  notBefore?: number;
   signature: EthSignature;
 }
 
 const ALGORITHM = 'EIP-4361';
-/** A real SIWE message is a few hundred bytes; the cap keeps the ABNF parser's work bounded. */
-export const SIWE_MAX_MESSAGE_BYTES = 4096;
+/** A real SIWE message is a few hundred bytes (see SIGN_IN_MESSAGE_LIMITS for every bound). */
+export const SIWE_MAX_MESSAGE_BYTES = SIGN_IN_MESSAGE_LIMITS.maxBytes;
 
 export function createEip4361Verifier(config: SiweConfig): WalletVerifier<Eip4361SignIn> {
-  const domains = new Set(config.siweDomains.map((d) => d.toLowerCase()));
+  const policy = createBindingPolicy(config);
   const chainIds = new Set(config.siweChainIds);
-  const skewMs = config.siweMaxClockSkewSeconds * 1000;
-  // siwe (and ethers, its peer) cost ~100 ms of start-up and a few MB: loaded only when EIP-4361
-  // is enabled. It is CommonJS, so a synchronous require keeps the verifier's shape.
-  const Siwe = domains.size > 0 ? (createRequire(import.meta.url)('siwe') as typeof import('siwe')).SiweMessage : undefined;
 
   return {
     algorithm: ALGORITHM,
 
     parse(body) {
-      if (!Siwe) {
-        throw new BadRequestError('EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.', 'siwe_disabled');
+      if (!policy.enabled) {
+        throw new AuthError('siwe_disabled', 'EIP-4361 sign-in is disabled: the server has no AUTH_SIWE_DOMAINS configured.');
       }
-      const message = body.message;
-      if (message === undefined || message === null) throw new BadRequestError('`message` is required.');
-      if (typeof message !== 'string') throw new BadRequestError('`message` must be a string.');
-      if (Buffer.byteLength(message, 'utf8') > SIWE_MAX_MESSAGE_BYTES) {
-        throw new BadRequestError(`\`message\` is larger than ${SIWE_MAX_MESSAGE_BYTES} bytes.`, 'siwe_message_too_large');
-      }
+      const message = messageField(body);
       const signature = ethSignatureField(body);
-
-      let siwe: SiweMessage;
-      try {
-        siwe = new Siwe(message);
-      } catch (err) {
-        throw new BadRequestError(`\`message\` is not a valid EIP-4361 message: ${firstLine(err)}`, 'invalid_siwe_message');
+      const siwe = parseSignInMessage(message, { chainIdRequired: true, compactLayout: false });
+      if (siwe.chainName !== 'Ethereum') {
+        throw new AuthError('invalid_siwe_message', '`message` is not a valid EIP-4361 message: it must be for an Ethereum account.');
       }
-      const nonce = canonicalSiweNonce(siwe.nonce);
-      const address = canonicalAddress(siwe.address);
+      // EIP-4361 requires the EIP-55 checksummed address.
+      if (!/^0x[0-9a-fA-F]{40}$/.test(siwe.address) || toChecksumAddress(siwe.address) !== siwe.address) {
+        throw new AuthError('invalid_siwe_message', "`message` is not a valid EIP-4361 message: the address must be EIP-55 checksummed.");
+      }
       const chainId = Number(siwe.chainId);
       if (!Number.isSafeInteger(chainId) || chainId <= 0) {
-        throw new BadRequestError('`message` has an invalid Chain ID.', 'invalid_siwe_message');
+        throw new AuthError('invalid_siwe_message', '`message` has an invalid Chain ID.');
       }
-      const issuedAt = time(siwe.issuedAt, 'Issued At');
-      if (issuedAt === undefined) throw new BadRequestError('`message` has no Issued At.', 'invalid_siwe_message');
       return {
         algorithm: ALGORITHM,
-        nonce,
-        address,
-        message,
-        domain: siwe.domain,
+        nonce: messageNonce(siwe.nonce),
+        address: canonicalAddress(siwe.address),
+        binding: bindingOf(message, siwe),
         chainId,
-        issuedAt,
-        expirationTime: time(siwe.expirationTime, 'Expiration Time'),
-        notBefore: time(siwe.notBefore, 'Not Before'),
         signature,
       };
     },
 
     verify(parsed: Eip4361SignIn, ctx: VerifyContext) {
-      if (!domains.has(parsed.domain.toLowerCase())) {
-        throw new UnauthorizedError(`The message's domain "${parsed.domain}" is not one this service accepts.`, 'siwe_domain_mismatch');
-      }
+      policy.check(parsed.binding, ctx.now);
       if (chainIds.size > 0 && !chainIds.has(parsed.chainId)) {
-        throw new UnauthorizedError(`The message's Chain ID ${parsed.chainId} is not accepted.`, 'siwe_chain_not_allowed');
+        throw new AuthError('siwe_chain_not_allowed', `The message's Chain ID ${parsed.chainId} is not accepted.`);
       }
-      if (parsed.expirationTime !== undefined && ctx.now > parsed.expirationTime + skewMs) {
-        throw new UnauthorizedError("The message's Expiration Time has passed.", 'siwe_expired');
-      }
-      if (parsed.notBefore !== undefined && ctx.now < parsed.notBefore - skewMs) {
-        throw new UnauthorizedError("The message's Not Before time has not come yet.", 'siwe_not_yet_valid');
-      }
-      if (parsed.issuedAt > ctx.now + skewMs) {
-        throw new UnauthorizedError("The message's Issued At is in the future.", 'siwe_issued_in_future');
-      }
-      const signer = recoverPersonalSigner(parsed.message, parsed.signature);
+      const signer = recoverPersonalSigner(parsed.binding.message, parsed.signature);
       if (signer === null) throw badSignature(ALGORITHM);
       if (signer !== parsed.address) throw addressMismatch(ALGORITHM, "The recovered signer is not the message's address.");
     },
   };
-}
-
-/** The SIWE nonce must be a challenge we issued (64 hex); the grammar alone allows any 8+ alphanumerics. */
-function canonicalSiweNonce(nonce: unknown): string {
-  if (typeof nonce !== 'string' || !/^[0-9a-fA-F]{64}$/.test(nonce)) {
-    throw new BadRequestError("The message's Nonce must be the 64-hex-digit challenge returned by POST /challenge.", 'invalid_siwe_nonce');
-  }
-  return canonicalChallenge(nonce, 'Nonce');
-}
-
-function time(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new BadRequestError(`\`message\` has an invalid ${field}.`, 'invalid_siwe_message');
-  return ms;
-}
-
-/** The parser's first complaint, bounded (its full error embeds the whole parse result). */
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? 'unparseable';
-  return line.length > 160 ? `${line.slice(0, 160)}...` : line;
 }

@@ -3,7 +3,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { evmAddressFromPublicKey } from './address.js';
 import { hexField } from './fields.js';
 
@@ -24,7 +24,7 @@ export function ethSignatureField(body: Record<string, unknown>): EthSignature {
   const bytes = hexField(body, 'signature', [65]);
   const v = bytes[64]!;
   if (v !== 0 && v !== 1 && v !== 27 && v !== 28) {
-    throw new BadRequestError(`\`signature\` must end with v = 27 or 28 (or 0 or 1); got ${v}.`);
+    throw new AuthError('invalid_request', `\`signature\` must end with v = 27 or 28 (or 0 or 1); got ${v}.`);
   }
   return {
     r: BigInt(`0x${Buffer.from(bytes.subarray(0, 32)).toString('hex')}`),

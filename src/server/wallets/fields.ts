@@ -3,7 +3,7 @@
  * detail names the field and says what was expected, so a client developer can fix the request
  * without reading our source.
  */
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { hexToBytes } from '../../lib/hex.js';
 import { canonicalAddress } from './address.js';
 
@@ -13,9 +13,9 @@ const CHALLENGE_RE = /^(?:0x)?([0-9a-fA-F]{64})$/;
 /** Returns `body[name]` as a string of at most `maxChars` characters. */
 export function stringField(body: Record<string, unknown>, name: string, maxChars: number): string {
   const value = body[name];
-  if (value === undefined || value === null) throw new BadRequestError(`\`${name}\` is required.`);
-  if (typeof value !== 'string') throw new BadRequestError(`\`${name}\` must be a string.`);
-  if (value.length > maxChars) throw new BadRequestError(`\`${name}\` is longer than ${maxChars} characters.`);
+  if (value === undefined || value === null) throw new AuthError('invalid_request', `\`${name}\` is required.`);
+  if (typeof value !== 'string') throw new AuthError('invalid_request', `\`${name}\` must be a string.`);
+  if (value.length > maxChars) throw new AuthError('invalid_request', `\`${name}\` is longer than ${maxChars} characters.`);
   return value;
 }
 
@@ -29,18 +29,18 @@ export function hexField(body: Record<string, unknown>, name: string, byteLength
   const text = stringField(body, name, Number.MAX_SAFE_INTEGER);
   // Length first, so an oversized value is refused before any decoding work.
   if (text.length > 2 + max * 2) {
-    throw new BadRequestError(fixed ? `\`${name}\` must be ${describeLengths(fixed)} bytes of hex; it is too long.` : `\`${name}\` is longer than ${max} bytes.`);
+    throw new AuthError('invalid_request', fixed ? `\`${name}\` must be ${describeLengths(fixed)} bytes of hex; it is too long.` : `\`${name}\` is longer than ${max} bytes.`);
   }
   const bytes = hexToBytes(text);
-  if (bytes === null) throw new BadRequestError(`\`${name}\` must be hex (an even number of 0-9a-f digits, optional 0x).`);
+  if (bytes === null) throw new AuthError('invalid_request', `\`${name}\` must be hex (an even number of 0-9a-f digits, optional 0x).`);
   if (fixed) {
     if (!fixed.includes(bytes.length)) {
-      throw new BadRequestError(`\`${name}\` must be ${describeLengths(fixed)} bytes; got ${bytes.length}.`);
+      throw new AuthError('invalid_request', `\`${name}\` must be ${describeLengths(fixed)} bytes; got ${bytes.length}.`);
     }
   } else if (bytes.length === 0) {
-    throw new BadRequestError(`\`${name}\` is empty.`);
+    throw new AuthError('invalid_request', `\`${name}\` is empty.`);
   } else if (bytes.length > max) {
-    throw new BadRequestError(`\`${name}\` is longer than ${max} bytes.`);
+    throw new AuthError('invalid_request', `\`${name}\` is longer than ${max} bytes.`);
   }
   return bytes;
 }
@@ -56,14 +56,14 @@ export function challengeField(body: Record<string, unknown>, name = 'challenge'
 /** Canonical challenge nonce from a string, or a 400 naming `name`. */
 export function canonicalChallenge(value: string, name: string): string {
   const m = CHALLENGE_RE.exec(value);
-  if (!m) throw new BadRequestError(`\`${name}\` must be the 64-hex-digit challenge returned by POST /challenge.`);
+  if (!m) throw new AuthError('invalid_request', `\`${name}\` must be the 64-hex-digit challenge returned by POST /challenge.`);
   return m[1]!.toLowerCase();
 }
 
 /** The canonical `address` (400 `invalid_request` when missing, `invalid_address` when malformed). */
 export function addressField(body: Record<string, unknown>): string {
   const value = body.address;
-  if (value === undefined || value === null) throw new BadRequestError('`address` is required.');
+  if (value === undefined || value === null) throw new AuthError('invalid_request', '`address` is required.');
   return canonicalAddress(value);
 }
 

@@ -9,7 +9,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { mlDsa65Address } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
-import type { ParsedSignIn, WalletVerifier } from './types.js';
+import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface MlDsa65SignIn extends ParsedSignIn {
   publicKey: Uint8Array;
@@ -39,7 +39,7 @@ export const mlDsa65Verifier: WalletVerifier<MlDsa65SignIn> = {
     try {
       // No `context` option: FIPS 204 pure ML-DSA with the empty context, as node:crypto,
       // liboqs and most wallets sign by default.
-      ok = ml_dsa65.verify(parsed.signature, new TextEncoder().encode(parsed.nonce), parsed.publicKey);
+      ok = ml_dsa65.verify(parsed.signature, new TextEncoder().encode(signedText(parsed)), parsed.publicKey);
     } catch {
       ok = false;
     }

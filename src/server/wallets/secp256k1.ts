@@ -9,12 +9,12 @@
  * every wallet normalizes to low S, reject high S like ethers does.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { evmAddressFromPublicKey, isCanonicalEvmAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
-import type { ParsedSignIn, WalletVerifier } from './types.js';
+import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Secp256k1SignIn extends ParsedSignIn {
   publicKey: Uint8Array;
@@ -42,17 +42,17 @@ export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
     const nonce = challengeField(body);
     const tag = publicKey[0];
     if (!(publicKey.length === 33 ? tag === 0x02 || tag === 0x03 : tag === 0x04)) {
-      throw new BadRequestError('`public_key` must be SEC1: 33 bytes starting 02/03 (compressed) or 65 bytes starting 04.');
+      throw new AuthError('invalid_request', '`public_key` must be SEC1: 33 bytes starting 02/03 (compressed) or 65 bytes starting 04.');
     }
     if (signature.length !== 64 && (signature.length < 8 || signature[0] !== 0x30)) {
-      throw new BadRequestError('`signature` must be 64 bytes (r||s) or a DER ECDSA signature (starting 30).');
+      throw new AuthError('invalid_request', '`signature` must be 64 bytes (r||s) or a DER ECDSA signature (starting 30).');
     }
     let key: KeyObject;
     try {
       // OpenSSL decodes (and so checks) the point on import: an off-curve key is a 400 here.
       key = createPublicKey({ key: Buffer.concat([Buffer.from(SPKI_PREFIX[publicKey.length]!, 'hex'), publicKey]), format: 'der', type: 'spki' });
     } catch {
-      throw new BadRequestError('`public_key` is not a point on secp256k1.');
+      throw new AuthError('invalid_request', '`public_key` is not a point on secp256k1.');
     }
     return { algorithm: ALGORITHM, nonce, address, publicKey, key, signature };
   },
@@ -64,7 +64,7 @@ export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
     if (!bound) {
       throw addressMismatch(ALGORITHM, '`address` must be the lowercase hex of `public_key` as sent, or the EVM address of that key.');
     }
-    const message = Buffer.from(parsed.nonce, 'utf8');
+    const message = Buffer.from(signedText(parsed), 'utf8');
     let ok = check(message, parsed, parsed.signature.length === 64 ? 'ieee-p1363' : 'der');
     // 64 bytes is r||s, but a DER signature with short r and s can also be 64 bytes long: try it
     // as DER too. Each reading is a full ECDSA check against the same key and message.

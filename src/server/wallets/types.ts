@@ -12,6 +12,18 @@ export interface ParsedSignIn {
   nonce: string;
   /** The canonical address the caller claims (compared with the challenge's address). */
   address: string;
+  /** Set when the proof is over a domain-bound message (CAIP-122 / EIP-4361) instead of the bare challenge. */
+  binding?: MessageBinding;
+}
+
+/** What a domain-bound message binds the proof to. Times are epoch milliseconds. */
+export interface MessageBinding {
+  /** The message exactly as sent: the signature is over its UTF-8 bytes. */
+  message: string;
+  domain: string;
+  issuedAt: number;
+  expirationTime?: number;
+  notBefore?: number;
 }
 
 /** Extra context a verifier may need (SIWE: allowed domains, chain ids, clock). */
@@ -24,13 +36,18 @@ export interface WalletVerifier<P extends ParsedSignIn = ParsedSignIn> {
   readonly algorithm: string;
   /**
    * Validates the request body's shape (lengths, hex) and returns the parsed sign-in.
-   * Throws BadRequestError (400) for a malformed body. Never consumes anything.
+   * Throws AuthError (400, e.g. `invalid_request`) for a malformed body. Never consumes anything.
    */
   parse(body: Record<string, unknown>): P;
   /**
    * Checks the signature over the challenge and that the key/signer is bound to `parsed.address`
-   * exactly as the contract says. Throws UnauthorizedError (401) with a stable code
+   * exactly as the contract says. Throws AuthError (401) with a stable code
    * ('bad_signature' | 'address_mismatch') on failure.
    */
   verify(parsed: P, ctx: VerifyContext): Promise<void> | void;
+}
+
+/** What the proof is over: the domain-bound message when there is one, else the bare challenge. */
+export function signedText(parsed: ParsedSignIn): string {
+  return parsed.binding?.message ?? parsed.nonce;
 }

@@ -94,3 +94,54 @@ describe('keys rotate --dir: the rotation state machine on a local key folder', 
     expect(state(dir)).toEqual({ a: '1' });
   });
 });
+
+describe('keys rotate --dir while a service reads the folder', () => {
+  it('every read during publish, promote and drop parses and holds every key a live token may carry', async () => {
+    const dir = join(tmp(), 'keys');
+    await cli(['keys', 'generate', '--dir', dir, '--alg', 'EdDSA']);
+    const policy = ['--jwks-max-age', '60s', '--token-lifetime', '120s', '--margin', '0s', '--interval', '1d'];
+    const kidOfFile = async (name: string) => (await buildKeyring(new Map([['active.pem', readFileSync(join(dir, name), 'utf8')]]))).jwks.keys[0]!.kid as string;
+    let t = Date.parse('2026-05-01T00:00:00Z');
+    const rotate = async (advanceMs: number) => {
+      t += advanceMs;
+      const r = await cli(['keys', 'rotate', '--dir', dir, ...policy], { env: {}, now: new Date(t) });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stderr;
+    };
+    await rotate(0); // records active-since
+
+    // The keys that must be published at every instant of the next step.
+    let mustHave: string[] = [];
+    let reads = 0;
+    const failures: string[] = [];
+    let running = true;
+    const reader = (async () => {
+      while (running) {
+        const expected = mustHave;
+        try {
+          const seen = new Set((await buildKeyring(await readKeyDirectory(dir))).jwks.keys.map((k) => k.kid));
+          for (const kid of expected) if (!seen.has(kid)) failures.push(`read ${reads}: ${kid} missing`);
+        } catch (err) {
+          failures.push(`read ${reads}: ${(err as Error).message}`);
+        }
+        reads++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (let cycle = 0; cycle < 6; cycle++) {
+      const active = await kidOfFile('active.pem');
+      mustHave = [active];
+      expect(await rotate(86_400_000)).toMatch(/published next\.pem/);
+      // Promote: the old active key (now retired) and the promoted one both stay published.
+      mustHave = [active, await kidOfFile('next.pem')];
+      expect(await rotate(60_000)).toMatch(/promoted next\.pem/);
+      // Drop: the retired key may go; the active one never.
+      mustHave = [await kidOfFile('active.pem')];
+      expect(await rotate(120_000)).toMatch(/dropped retired-/);
+    }
+    running = false;
+    await reader;
+    expect(failures.join('\n')).toBe('');
+    expect(reads).toBeGreaterThan(20);
+  }, 60_000);
+});

@@ -21,7 +21,8 @@ async function pool<T>(count: number, parallel: number, task: (i: number) => Pro
 /**
  * A challenge issued by one replica is consumed on another; `races` challenges are each raced by
  * two sign-ins sent at once to two different replicas (exactly one may win); refresh tokens are
- * raced by one refresh per replica (exactly one rotation). Every winning access token is checked
+ * raced by one refresh per replica (one rotation: within the grace window every replica answers the
+ * same new refresh token). Every winning access token is checked
  * at the downstream sample API.
  */
 export async function crossReplica(cluster: TestCluster, races = 1000, label = 'cross-replica'): Promise<void> {
@@ -81,7 +82,13 @@ export async function crossReplica(cluster: TestCluster, races = 1000, label = '
   const refreshRaces = await pool(sessions.length, 12, async (k) => {
     const refresh = sessions[k]!;
     const replies = await Promise.all(urls.map((u) => http.call('race-refresh', 'POST', `${u}${AUTH}/refresh`, { refresh_token: refresh })));
-    return { wins: replies.filter((r) => r.status === 200).length, others: replies.filter((r) => r.status !== 200).map((r) => `${r.status}:${String(r.json.error)}`) };
+    const ok = replies.filter((r) => r.status === 200);
+    // Within the grace window every concurrent refresh gets the one new token the rotation issued.
+    return {
+      wins: ok.length,
+      tokens: new Set(ok.map((r) => r.json.refresh_token as string)).size,
+      others: replies.filter((r) => r.status !== 200).map((r) => `${r.status}:${String(r.json.error)}`),
+    };
   });
   http.close();
 
@@ -98,13 +105,13 @@ export async function crossReplica(cluster: TestCluster, races = 1000, label = '
     'sign-in latency during races': summarize(http.samples.slice(raceSamples).filter((s) => s.op === 'race-sign-in'), () => false),
     'downstream validations': validations.filter((s) => s === 200).length,
     'refresh races (3 replicas each)': refreshRaces.length,
-    'refresh races with exactly one rotation': refreshRaces.filter((r) => r.wins === 1).length,
+    'refresh races answered 200 on every replica with one token': refreshRaces.filter((r) => r.wins === urls.length && r.tokens === 1).length,
     'losing refreshes': refreshLosers,
   });
 
   // Safety, strictly: never two winners, for a challenge or for a refresh token.
   expect(outcomes.filter((o) => o.wins > 1)).toEqual([]);
-  expect(refreshRaces.filter((r) => r.wins > 1)).toEqual([]);
+  expect(refreshRaces.filter((r) => r.tokens > 1)).toEqual([]);
   // Exactly one winner in every race the store answered. A race that met a 503 (Redis slower than
   // REDIS_COMMAND_TIMEOUT_MS on an overloaded machine) may end with no winner, which is the safe
   // side: such races are counted, reported and must stay rare.
@@ -115,7 +122,7 @@ export async function crossReplica(cluster: TestCluster, races = 1000, label = '
   for (const code of Object.keys(loserCodes)) expect(code).toMatch(/^(401:invalid_challenge|(challenge )?503:store_unavailable)$/);
   expect(validations.filter((s) => s === 200).length).toBe(exactlyOne);
   const cleanRefresh = refreshRaces.filter((r) => !unavailable(r.others));
-  expect(cleanRefresh.filter((r) => r.wins !== 1)).toEqual([]);
+  expect(cleanRefresh.filter((r) => r.wins !== urls.length || r.tokens !== 1)).toEqual([]);
   expect(refreshRaces.length - cleanRefresh.length).toBeLessThanOrEqual(Math.max(2, refreshRaces.length / 100));
-  for (const code of Object.keys(refreshLosers)) expect(code).toMatch(/^(401:refresh_token_reused|401:invalid_refresh_token|503:store_unavailable)$/);
+  for (const code of Object.keys(refreshLosers)) expect(code).toMatch(/^503:store_unavailable$/);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/server/errors.js';
+import { ConfigError } from '../../../src/server/errors/index.js';
 import { loadConfig, SETTINGS } from '../../../src/server/config/index.js';
 
 const issuesOf = (fn: () => unknown): string[] => {

@@ -87,7 +87,7 @@ describe('KeyManager on a kubelet-style Secret mount', () => {
     const before = km.keyring!;
     vol.write({ 'active.pem': '-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n' });
     await waitFor(() => errors.length === 1);
-    await new Promise((r) => setTimeout(r, 350)); // several periodic re-checks
+    for (let i = 0; i < 3; i++) await km.check(); // several re-checks of the same broken content
     expect(errors).toHaveLength(1);
     expect(km.keyring).toBe(before);
     vol.write({ 'active.pem': generateKeyPem('EdDSA') }); // fixed
@@ -115,7 +115,7 @@ describe('KeyManager on a kubelet-style Secret mount', () => {
     const kidsSeen = new Set<string>();
     km.on('reload', (k) => kidsSeen.add(k.entries.map((e) => e.kid).join(',')));
     for (let i = 0; i < 20; i++) vol.write(i % 2 ? { 'active.pem': k1, 'next.pem': k2 } : { 'active.pem': k2, 'next.pem': k1 });
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++) await km.check();
     for (const kids of kidsSeen) expect(kids.split(',')).toHaveLength(2); // never active == next
   });
 });

@@ -70,9 +70,13 @@ describe('the service process', { timeout: 90_000 }, () => {
   it('on SIGTERM: readiness fails at once, in-flight requests finish, exit code 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const p = run({ PORT: String(port), AUTH_KEYS_DIR: makeKeyDir(), AUTH_SHUTDOWN_DELAY_SECONDS: '1', LOG_LEVEL: 'warn' });
+    const p = run({ PORT: String(port), AUTH_KEYS_DIR: makeKeyDir(), AUTH_SHUTDOWN_DELAY_SECONDS: '2', LOG_LEVEL: 'warn' });
     await waitReady(`${base}/readyz`);
-    // An in-flight request: headers and half the body sent before SIGTERM, the rest after.
+    // An in-flight request: headers and half the body sent before SIGTERM, the rest once the
+    // replica has begun draining (readiness answers 503), so it spans the signal by construction.
+    let finishBody = () => {};
+    let headSent = () => {};
+    const sent = new Promise<void>((resolve) => (headSent = resolve));
     const inflight = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(`${base}/api/v1/auth/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '78' } }, (res) => {
         let body = '';
@@ -80,18 +84,20 @@ describe('the service process', { timeout: 90_000 }, () => {
         res.on('end', () => resolve({ status: res.statusCode!, body }));
       });
       req.on('error', reject);
-      req.write('{"address":"');
-      setTimeout(() => req.end(`${'ab'.repeat(32)}"}`), 600);
+      req.write('{"address":"', () => headSent());
+      finishBody = () => req.end(`${'ab'.repeat(32)}"}`);
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await sent; // headers and half the body are on the wire
     p.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    // Readiness fails "at once": well within the drain delay (2 s), while the listener still serves.
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 1500, interval: 25 }).toBe(503);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { missing: string[] }).missing).toContain('shutting_down');
     expect((await fetch(`${base}/api/v1/auth/jwks`)).status).toBe(503);
     // Still serving during the drain delay: other endpoints answer.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    finishBody();
     const finished = await inflight;
     expect(finished.status, finished.body).toBe(200);
     expect(await p.exited).toBe(0);

@@ -36,11 +36,11 @@ describe('lifecycle logs', () => {
 
       // A bad key directory is reported once however often it is re-checked; a good one once.
       writeFileSync(join(keysDir, 'active.pem'), 'garbage');
-      for (let i = 0; i < 3; i++) await service.context.keys.check();
+      for (let i = 0; i < 3; i++) await service.keys.check();
       const failed = 'key directory failed to load; the previous keyring keeps serving';
       expect(logs.withMsg(failed)).toHaveLength(1);
       writeFileSync(join(keysDir, 'active.pem'), generateKeyPem('EdDSA'));
-      for (let i = 0; i < 3; i++) await service.context.keys.check();
+      for (let i = 0; i < 3; i++) await service.keys.check();
       expect(logs.withMsg('keyring reloaded')).toHaveLength(1);
     } finally {
       await service.close();
@@ -64,7 +64,7 @@ describe('log level by environment', () => {
   it('takes the level from the environment through the service configuration', async () => {
     const service = await createAuthService({ env: { NODE_ENV: 'production', LOG_LEVEL: 'error', AUTH_KEYS_DIR: makeKeyDir('EdDSA'), REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
-      expect(service.context.logger.level).toBe('error');
+      expect(service.logger.level).toBe('error');
     } finally {
       await service.close();
     }

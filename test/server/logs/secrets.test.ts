@@ -45,6 +45,7 @@ describe('no secret in any log line', () => {
         adminPasswordHash: await hashPassword(ADMIN.password, { ln: 10, r: 8, p: 1 }),
         fleetSecret: FLEET_SECRET,
         shutdownGraceSeconds: 1,
+        refreshGraceSeconds: 0, // the reuse below is detected at once
       },
     });
     ({ url: api } = await service.listen(0, '127.0.0.1'));
@@ -131,12 +132,12 @@ describe('no secret in any log line', () => {
     const broken = generateKeyPem('RS256');
     keepKey(broken);
     writeFileSync(join(keysDir, 'active.pem'), broken.slice(0, 900));
-    await service.context.keys.check();
+    await service.keys.check();
     const next = generateKeyPem('ES256');
     keepKey(next);
     writeFileSync(join(keysDir, 'active.pem'), next);
-    await service.context.keys.check();
-    expect(service.context.keys.keyring?.active.alg).toBe('ES256');
+    await service.keys.check();
+    expect(service.keys.keyring?.active.alg).toBe('ES256');
 
     await service.close();
     expect(secrets.size).toBeGreaterThan(30);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/lib/password.js';
 import { ed25519Wallet, postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { delta, scrape, value, type Sample } from './exposition.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const ADMIN = { email: 'ops@example.test', password: 'correct horse battery staple' };
 /** The cheapest parameters the service accepts: these tests count logins, they do not time them. */
@@ -16,6 +17,7 @@ describe('metrics follow real flows', () => {
       adminEmail: ADMIN.email,
       adminPasswordHash: await hashPassword(ADMIN.password, CHEAP_SCRYPT),
       rateLimitChallengePerAddress: 2,
+      refreshGraceSeconds: 1,
     });
   });
   afterAll(() => svc.close());
@@ -53,17 +55,40 @@ describe('metrics follow real flows', () => {
     expect(value(before, 'pico_auth_sign_ins_total', { algorithm: 'ML-DSA-65', outcome: 'success' })).toBe(0);
   });
 
-  it('counts refresh outcomes: rotated, reused, invalid', async () => {
+  it('counts refresh outcomes: rotated, replayed (a retry within the grace window), reused, invalid', async () => {
     const first = await signIn(svc.api);
     const before = await metrics();
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
+    expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100)); // past the one-second grace window
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).json.error).toBe('refresh_token_reused');
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: 'not-a-refresh-token' })).status).toBe(401);
     const after = await metrics();
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'rotated' })).toBe(1);
+    expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'replayed' })).toBe(1);
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'reused' })).toBe(1);
     expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'invalid' })).toBe(1);
-    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'access' })).toBe(1);
+    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'access' })).toBe(2);
+    // A replay hands out the refresh token the first attempt issued: one refresh token, not two.
+    expect(delta(before, after, 'pico_auth_tokens_issued_total', { kind: 'refresh' })).toBe(1);
+  });
+
+  it('counts a refresh token presented after its lifetime as expired (401 invalid_refresh_token)', async () => {
+    const clock = new FakeClock();
+    const timed = await startService({ refreshTokenExpireDays: 1 }, 'memory', { clock });
+    try {
+      const first = await signIn(timed.api);
+      const before = await scrape(`${timed.url}/metrics`);
+      clock.advance(86_400_000 + 1000);
+      const late = await postJson(`${timed.api}/refresh`, { refresh_token: first.refresh_token });
+      expect(late.status).toBe(401);
+      expect(late.json.error).toBe('invalid_refresh_token');
+      const after = await scrape(`${timed.url}/metrics`);
+      expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'expired' })).toBe(1);
+      expect(delta(before, after, 'pico_auth_refreshes_total', { outcome: 'invalid' })).toBe(0);
+    } finally {
+      await timed.close();
+    }
   });
 
   it('counts logins by outcome and revocations', async () => {

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORS_MAX_AGE_SECONDS, checkCorsOrigins } from '../../../src/server/middleware/cors.js';
-import { ConfigError } from '../../../src/server/errors.js';
+import { loadConfig } from '../../../src/server/config/index.js';
+import { CORS_MAX_AGE_SECONDS } from '../../../src/server/middleware/cors.js';
+import { ConfigError } from '../../../src/server/errors/index.js';
 import { createAuthService } from '../../../src/server/index.js';
 import { makeKeyDir, startService, type RunningService } from '../../helpers/service.js';
 
@@ -154,8 +155,8 @@ describe('CORS with AUTH_CORS_ORIGINS unset', () => {
 
 describe('AUTH_CORS_ORIGINS validation', () => {
   it('accepts exact origins, deduplicated', () => {
-    expect(checkCorsOrigins(['https://a.test', 'http://127.0.0.1:8200', 'https://a.test'])).toEqual(['https://a.test', 'http://127.0.0.1:8200']);
-    expect(checkCorsOrigins([])).toEqual([]);
+    expect(loadConfig({ corsOrigins: ['https://a.test', 'http://127.0.0.1:8200', 'https://a.test'] }).corsOrigins).toEqual(['https://a.test', 'http://127.0.0.1:8200']);
+    expect(loadConfig({ corsOrigins: [] }).corsOrigins).toEqual([]);
   });
 
   it.each([
@@ -171,7 +172,7 @@ describe('AUTH_CORS_ORIGINS validation', () => {
   ])('refuses %s at start', (entry, why) => {
     let err: unknown;
     try {
-      checkCorsOrigins([entry]);
+      loadConfig({ corsOrigins: [entry] }); // the settings table refuses it
     } catch (e) {
       err = e;
     }

@@ -46,7 +46,7 @@ describe('GET /api/v1/auth/jwks', () => {
   it('changes body and ETag after the key directory changes, without a restart', async () => {
     const before = await fetch(`${svc.api}/jwks`);
     writeFileSync(join(keysDir, 'next.pem'), generateKeyPem('ES256'));
-    await svc.service.context.keys.check();
+    await svc.service.keys.check();
     const after = await fetch(`${svc.api}/jwks`);
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
   });
@@ -61,7 +61,7 @@ describe('GET /api/v1/auth/jwks', () => {
       expect(await res.json()).toEqual({ detail: 'No signing key is loaded.', error: 'keys_unavailable' });
       expect((await fetch(`${url}/readyz`)).status).toBe(503);
       writeFileSync(join(dir, 'active.pem'), generateKeyPem('EdDSA'));
-      await service.context.keys.check();
+      await service.keys.check();
       expect((await fetch(`${url}/api/v1/auth/jwks`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
     } finally {

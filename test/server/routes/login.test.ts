@@ -1,7 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthService } from '../../../src/server/index.js';
+import * as password from '../../../src/lib/password.js';
 import { isPasswordHash, verifyPassword } from '../../../src/lib/password.js';
-import { ConfigError } from '../../../src/server/errors.js';
+
+// hashPassword, observed (it still hashes): the service's one call at start is the decoy.
+vi.mock('../../../src/lib/password.js', async (original) => {
+  const real = await original<typeof import('../../../src/lib/password.js')>();
+  return { ...real, hashPassword: vi.fn(real.hashPassword) };
+});
+import { ConfigError } from '../../../src/server/errors/index.js';
 import { noRedis } from '../../helpers/redis.js';
 import { makeKeyDir, postJson, startService, type RunningService } from '../../helpers/service.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, adminSettings, claimsOf } from './session-helpers.js';
@@ -21,10 +28,13 @@ describe('POST /login when not configured', () => {
 
   it('builds the decoy hash at start, before the first request (the first wrong e-mail costs no extra hash)', async () => {
     const settings = await adminSettings();
+    const hashes = vi.mocked(password.hashPassword).mock;
+    const before = hashes.calls.length;
     const service = await createAuthService({ serverAuth: { keysDir: makeKeyDir('EdDSA'), logLevel: 'silent', ...settings } });
     try {
       // No request was ever made: the decoy must already be a finished hash, with the real hash's parameters.
-      const decoy = service.context.adminCredential?.decoyHash;
+      expect(hashes.calls.length - before).toBe(1);
+      const decoy = await Promise.race([hashes.results[before]!.value as Promise<string>, Promise.resolve(undefined)]);
       expect(typeof decoy).toBe('string');
       expect(isPasswordHash(decoy!)).toBe(true);
       const params = (h: string) => h.split('$')[2];

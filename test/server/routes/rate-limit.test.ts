@@ -22,7 +22,7 @@ describe('rate limits (memory store)', () => {
       rateLimitFleetPerIp: 1,
       rateLimitLoginPerIp: 0,
     });
-    svc.service.context.events.on('rateLimited', (name) => limited.push(name));
+    svc.service.events.on('rateLimited', (name) => limited.push(name));
   });
   afterAll(() => svc.close());
 

@@ -17,7 +17,7 @@ describe('streamRevocations', () => {
   async function serve(store: RevocationStore, pageSize: number): Promise<string> {
     server = createServer((req, res) => {
       const inm = req.headers['if-none-match']?.replace(/^"rv-|"$/g, '');
-      void streamRevocations(res, store, 0, inm, pageSize);
+      void streamRevocations(res, (query, ifVersion) => store.list(query, ifVersion), 0, inm, pageSize);
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

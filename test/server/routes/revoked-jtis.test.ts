@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { noRedis } from '../../helpers/redis.js';
 import { postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { adminSettings, bearer, FLEET_SECRET, getJson, operatorToken, serviceToken } from './session-helpers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const store of ['memory', 'redis'] as const) {
   describe.skipIf(store === 'redis' && noRedis())(`GET /revoked-jtis (${store} store)`, () => {
     let svc: RunningService;
     let op: string;
+    // The service's time: revocation times, expiries and pruning follow it (no sleeps).
+    const clock = new FakeClock();
     beforeAll(async () => {
-      svc = await startService({ ...(await adminSettings()), fleetSecret: FLEET_SECRET, fleetRoles: ['agent', 'service'] }, store);
+      svc = await startService({ ...(await adminSettings()), fleetSecret: FLEET_SECRET, fleetRoles: ['agent', 'service'] }, store, { clock });
       op = await operatorToken(svc.api);
     });
     afterAll(() => svc.close());
@@ -34,7 +35,7 @@ for (const store of ['memory', 'redis'] as const) {
       await revoke({ jti: 'old-one' });
       const before = (await list()).json.items.find((i: { jti: string }) => i.jti === 'old-one');
       expect(Object.keys(before).sort()).toEqual(['exp', 'jti', 'revoked_at']);
-      await sleep(1100);
+      clock.advance(1100);
       await revoke({ jti: 'new-one' });
       const after = (await list()).json.items.find((i: { jti: string }) => i.jti === 'new-one');
       expect(after.revoked_at).toBeGreaterThan(before.revoked_at);
@@ -61,11 +62,11 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     it('drops an entry once the token would have expired anyway (and the ETag moves)', async () => {
-      const now = Math.floor(Date.now() / 1000);
+      const now = clock.seconds();
       await revoke({ jti: 'short-lived', exp: now + 2 });
       const listed = await list();
       expect(listed.json.items.map((i: { jti: string }) => i.jti)).toContain('short-lived');
-      await sleep((now + 3) * 1000 - Date.now() + 50);
+      clock.advance((now + 3) * 1000 - clock.now() + 50);
       const later = await list('', op, { 'if-none-match': listed.headers.get('etag')! });
       expect(later.status).toBe(200);
       expect(later.json.items.map((i: { jti: string }) => i.jti)).not.toContain('short-lived');

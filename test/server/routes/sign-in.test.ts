@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519Wallet, postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { noRedis } from '../../helpers/redis.js';
@@ -86,18 +87,14 @@ for (const store of ['memory', 'redis'] as const) {
 
     it('rejects an expired challenge', async () => {
       const w = ed25519Wallet();
-      const short = await startService({ challengeTtlSeconds: 5 }, store);
+      const clock = new FakeClock();
+      const short = await startService({ challengeTtlSeconds: 5 }, store, { clock });
       try {
         const ch = await postJson(`${short.api}/challenge`, { address: w.address });
-        const realNow = Date.now;
-        Date.now = () => realNow() + 6000; // the TTL passed (Redis TTL is covered by the store suite)
-        try {
-          const res = await postJson(`${short.api}/sign-in`, w.body(ch.json.challenge));
-          expect(res.status).toBe(401);
-          expect(res.json.error).toBe('invalid_challenge');
-        } finally {
-          Date.now = realNow;
-        }
+        clock.advance(6000); // the TTL passed (Redis's own TTL is covered by the store suite)
+        const res = await postJson(`${short.api}/sign-in`, w.body(ch.json.challenge));
+        expect(res.status).toBe(401);
+        expect(res.json.error).toBe('invalid_challenge');
       } finally {
         await short.close();
       }

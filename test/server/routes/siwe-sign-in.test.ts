@@ -93,6 +93,20 @@ describe('Sign-In with Ethereum over HTTP', () => {
     expect(res.status).toBe(400);
     expect(res.json.error).toBe('siwe_message_too_large');
   });
+
+  it('EIP-4361: 33 resources or a 1025-character line is 400 siwe_message_too_large, and the challenge stays unspent', async () => {
+    const wallet = Wallet.createRandom();
+    const nonce = await challenge(wallet.address);
+    for (const over of [{ resources: Array.from({ length: 33 }, (_, i) => `https://${DOMAIN}/r/${i}`) }, { statement: 'x'.repeat(1025) }]) {
+      const message = siweMessage(wallet, nonce, over);
+      expect(Buffer.byteLength(message)).toBeLessThan(4096);
+      const res = await postJson(`${svc.api}/sign-in`, { algorithm: 'EIP-4361', message, signature: await wallet.signMessage(message) });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toBe('siwe_message_too_large');
+    }
+    const message = siweMessage(wallet, nonce, { resources: Array.from({ length: 32 }, (_, i) => `https://${DOMAIN}/r/${i}`) });
+    expect((await postJson(`${svc.api}/sign-in`, { algorithm: 'EIP-4361', message, signature: await wallet.signMessage(message) })).status).toBe(200);
+  });
 });
 
 describe('EIP-4361 while AUTH_SIWE_DOMAINS is empty', () => {

@@ -39,10 +39,10 @@ describe('redis stores run their scripts by sha', () => {
   async function useEveryScript() {
     round++;
     const now = Math.floor(Date.now() / 1000);
-    await stores.mints.add({ kind: 'refresh', id: `fam-${round}`, sub: 'alice', role: 'wallet', issuedAt: now, expiresAt: now + 60 });
-    expect((await stores.mints.list(10)).map((m) => m.id)).toContain(`fam-${round}`);
-    await stores.refreshTokens.create(`fam-${round}`, 'h0', { sub: 'alice', role: 'wallet' }, 60);
-    expect((await stores.refreshTokens.rotate(`fam-${round}`, 'h0', 'h1', 60)).outcome).toBe('rotated');
+    await stores.mints.add({ kind: 'wallet', id: `fam-${round}`, sub: 'alice', role: 'wallet', issuedAt: now, expiresAt: now + 60 });
+    expect((await stores.mints.list({ limit: 10 })).items.map((m) => m.id)).toContain(`fam-${round}`);
+    await stores.refreshTokens.create(`fam-${round}`, 'h0', { sub: 'alice', role: 'wallet' }, { expiresAt: now + 60 });
+    expect((await stores.refreshTokens.rotate(`fam-${round}`, 'h0', { salt: 's1', hash: 'h1' }, { graceMs: 1000, credential: '' })).outcome).toBe('rotated');
     const jti = `jti-${round}`;
     expect((await stores.revocations.revoke({ jti, exp: now + 60, revokedAt: now, reason: 'test', revokedBy: 'ops' })).created).toBe(true);
     expect((await stores.revocations.list({ since: 0, limit: 100 })).items?.map((r) => r.jti)).toContain(jti);

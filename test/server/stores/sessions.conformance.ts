@@ -3,10 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MintRecord, RevocationRecord, RevocationStore } from '../../../src/server/stores/types.js';
 import { freshStores, type StoresFactory } from './conformance.js';
 
-const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = () => randomBytes(8).toString('hex');
-const rev = (over: Partial<RevocationRecord> = {}): RevocationRecord => ({ jti: id(), revokedAt: now(), exp: now() + 600, reason: null, revokedBy: 'op', ...over });
 /** What a list page carries of a record. */
 const entry = ({ jti, revokedAt, exp }: RevocationRecord) => ({ jti, revokedAt, exp });
 /** The list order: revocation time, then exp, then jti (byte order). */
@@ -25,7 +22,6 @@ async function readPages(store: RevocationStore, since: number, limit: number) {
   }
   throw new Error('the pages never ended');
 }
-const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
 
 /**
  * The revocation denylist and the mint audit: the same behaviour on every backend. Called by
@@ -33,7 +29,16 @@ const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'refresh',
  */
 export function runSessionStoreConformance(name: string, factory: StoresFactory): void {
   describe(`${name} revocation and mint stores`, () => {
-    const fresh = freshStores(factory);
+    const opened = freshStores(factory);
+    // Records are dated by the stores' (fake) clock.
+    let now = () => 0;
+    const fresh = async () => {
+      const s = await opened();
+      now = () => s.clock.seconds();
+      return s;
+    };
+    const rev = (over: Partial<RevocationRecord> = {}): RevocationRecord => ({ jti: id(), revokedAt: now(), exp: now() + 600, reason: null, revokedBy: 'op', ...over });
+    const mint = (over: Partial<MintRecord> = {}): MintRecord => ({ kind: 'wallet', id: id(), sub: 's', role: 'wallet', issuedAt: now(), expiresAt: now() + 600, ...over });
 
     describe('revocations', () => {
       it('records once: a second revoke returns the original record unchanged', async () => {
@@ -74,14 +79,14 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       });
 
       it('keeps a cursor valid while records are added and pruned: nothing skipped, nothing repeated', async () => {
-        const { revocations } = await fresh();
+        const { revocations, clock, passTime } = await fresh();
         const t = now();
         const [short, a, b, c] = [rev({ revokedAt: t - 40, exp: t + 1 }), rev({ revokedAt: t - 30 }), rev({ revokedAt: t - 20 }), rev({ revokedAt: t - 10 })];
         for (const r of [short, a, b, c]) await revocations.revoke(r);
         const first = await revocations.list({ since: 0, limit: 2 });
         expect(first.items).toEqual([short, a].map(entry));
         expect(first.next).not.toBeNull();
-        await sleep((short.exp + 1) * 1000 - Date.now() + 20); // `short` expires
+        await passTime((short.exp + 1) * 1000 - clock.now() + 20); // `short` expires
         const late = rev({ revokedAt: now() });
         await revocations.revoke(late);
         const rest = await revocations.list({ since: 0, after: first.next!, limit: 10 });
@@ -107,11 +112,11 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       });
 
       it('drops a record at its exp (and moves the version)', async () => {
-        const { revocations } = await fresh();
+        const { revocations, clock, passTime } = await fresh();
         const r = rev({ exp: now() + 1 });
         await revocations.revoke(r);
         const before = await revocations.list(all());
-        await sleep((r.exp + 1) * 1000 - Date.now() + 20);
+        await passTime((r.exp + 1) * 1000 - clock.now() + 20);
         expect(await revocations.isRevoked(r.jti)).toBe(false);
         const after = await revocations.list(all(), before.version);
         expect(after.items).toEqual([]);
@@ -130,20 +135,73 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
     describe('mints', () => {
       it('lists newest first, up to limit, including records minted in the same second', async () => {
         const { mints } = await fresh();
-        const records = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service', scopes: ['x:*'] }), mint({ sub: 'c' })];
+        const records = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service', scopes: ['x:*'] }), mint({ sub: 'c', kind: 'admin', role: 'operator' })];
         for (const r of records) await mints.add(r);
-        expect(await mints.list(10)).toEqual([...records].reverse());
-        expect(await mints.list(2)).toEqual([records[2], records[1]]);
+        expect(await mints.list({ limit: 10 })).toEqual({ items: [...records].reverse() });
+        expect((await mints.list({ limit: 2 })).items).toEqual([records[2], records[1]]);
+      });
+
+      it('writes a batch: adds in order, then removes (an id added and removed in one batch is gone)', async () => {
+        const { mints } = await fresh();
+        const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b', kind: 'service' }), mint({ sub: 'c' })];
+        await mints.add(a);
+        await mints.write({ add: [b, c], remove: [a.id, c.id] });
+        expect((await mints.list({ limit: 10, kind: 'service' })).items).toEqual([b]);
+        expect((await mints.list({ limit: 10, kind: 'wallet' })).items).toEqual([]);
+        expect((await mints.list({ limit: 10 })).items).toEqual([b]);
+        await mints.write({ add: [], remove: [] });
+        expect((await mints.list({ limit: 10 })).items).toEqual([b]);
       });
 
       it('forgets removed and expired records', async () => {
-        const { mints } = await fresh();
+        const { mints, clock, passTime } = await fresh();
         const [keep, gone, short] = [mint(), mint(), mint({ expiresAt: now() + 1 })];
         for (const r of [keep, gone, short]) await mints.add(r);
         await mints.remove(gone.id);
         await mints.remove(gone.id);
-        await sleep((short.expiresAt + 1) * 1000 - Date.now() + 20);
-        expect(await mints.list(10)).toEqual([keep]);
+        await passTime((short.expiresAt + 1) * 1000 - clock.now() + 20);
+        expect(await mints.list({ limit: 10 })).toEqual({ items: [keep] });
+      });
+
+      it('pages by cursor: every record once, newest first, unaffected by records added meanwhile', async () => {
+        const { mints } = await fresh();
+        const records = Array.from({ length: 7 }, (_, i) => mint({ sub: `s${i}` }));
+        for (const r of records) await mints.add(r);
+        const seen: MintRecord[] = [];
+        let page = await mints.list({ limit: 3 });
+        await mints.add(mint({ sub: 'later' })); // newer than the first page: never shows up on later pages
+        for (;;) {
+          seen.push(...page.items);
+          if (!page.next) break;
+          page = await mints.list({ limit: 3, cursor: page.next });
+        }
+        expect(seen).toEqual([...records].reverse());
+        // The last full page says there is nothing more rather than pointing at an empty one.
+        expect((await mints.list({ limit: 7 })).items).toHaveLength(7);
+        expect((await mints.list({ limit: 8 })).next).toBeUndefined();
+      });
+
+      it('filters by kind, so a flood of one kind cannot hide another', async () => {
+        const { mints } = await fresh();
+        const service = mint({ kind: 'service', sub: 'agent-1', role: 'agent' });
+        const admin = mint({ kind: 'admin', sub: 'ops@example.test', role: 'operator' });
+        await mints.add(service);
+        await mints.add(admin);
+        for (let i = 0; i < 30; i++) await mints.add(mint({ sub: `w${i}` }));
+        expect((await mints.list({ limit: 10 })).items.every((m) => m.kind === 'wallet')).toBe(true);
+        expect(await mints.list({ limit: 10, kind: 'service' })).toEqual({ items: [service] });
+        expect(await mints.list({ limit: 10, kind: 'admin' })).toEqual({ items: [admin] });
+        const wallets = await mints.list({ limit: 20, kind: 'wallet' });
+        expect(wallets.items).toHaveLength(20);
+        const rest = await mints.list({ limit: 20, kind: 'wallet', cursor: wallets.next! });
+        expect(rest.items).toHaveLength(10);
+        expect(rest.next).toBeUndefined();
+        // A record minted again (same id) under another kind moves to that kind only.
+        await mints.add({ ...service, kind: 'admin' });
+        expect((await mints.list({ limit: 10, kind: 'service' })).items).toEqual([]);
+        expect((await mints.list({ limit: 10, kind: 'admin' })).items.map((m) => m.id)).toEqual([service.id, admin.id]);
+        await mints.remove(admin.id);
+        expect((await mints.list({ limit: 10, kind: 'admin' })).items.map((m) => m.id)).toEqual([service.id]);
       });
     });
   });

@@ -45,7 +45,7 @@ describe('EIP-4361 (Sign-In with Ethereum)', () => {
     const b = await body({ nonce, notBefore: iso(NOW - 1_000), requestId: 'r-1', resources: ['https://api.example.com/'] });
     const v = createEip4361Verifier(config);
     const parsed = v.parse(b);
-    expect(parsed).toMatchObject({ algorithm: 'EIP-4361', nonce, address: wallet.address.toLowerCase(), domain: 'auth.example.com', chainId: 1 });
+    expect(parsed).toMatchObject({ algorithm: 'EIP-4361', nonce, address: wallet.address.toLowerCase(), binding: { domain: 'auth.example.com' }, chainId: 1 });
     await v.verify(parsed, { now: NOW });
   });
 
@@ -121,18 +121,28 @@ describe('EIP-4361 (Sign-In with Ethereum)', () => {
     await expectAuthError(() => signIn({ ...b, signature: twin }), 401, 'bad_signature');
   });
 
-  it('400 siwe_message_too_large over 4 KiB; a message just under the cap is accepted', async () => {
-    const resources = (n: number) => Array.from({ length: n }, (_, i) => `https://api.example.com/resource/${String(i).padStart(4, '0')}`);
-    // Every resource line has the same length, so two messages give the largest count under the cap.
-    const one = Buffer.byteLength(message({ resources: resources(1) }));
-    const line = Buffer.byteLength(message({ resources: resources(2) })) - one;
-    const n = 1 + Math.floor((4096 - one) / line);
-    const under = await body({ resources: resources(n) });
-    expect(Buffer.byteLength(under.message)).toBeLessThanOrEqual(4096);
-    await signIn(under);
-    const over = await body({ resources: resources(n + 1) });
-    expect(Buffer.byteLength(over.message)).toBeGreaterThan(4096);
-    await expectAuthError(() => signIn(over), 400, 'siwe_message_too_large');
+  it('400 siwe_message_too_large over 4 KiB, over 32 resources or with a line over 1024 characters; the largest message within every bound is accepted', async () => {
+    // 32 resources of equal length, as long as the 4096-byte cap allows.
+    const resources = (n: number, len: number) => Array.from({ length: n }, (_, i) => `https://api.example.com/${String(i).padStart(4, '0')}/${'r'.repeat(len)}`);
+    const base = Buffer.byteLength(message({ resources: resources(32, 0) }));
+    const pad = Math.floor((4096 - base) / 32);
+    const worst = await body({ resources: resources(32, pad) });
+    expect(Buffer.byteLength(worst.message)).toBeGreaterThan(4096 - 32);
+    expect(Buffer.byteLength(worst.message)).toBeLessThanOrEqual(4096);
+    await signIn(worst);
+
+    await expectAuthError(async () => signIn(await body({ resources: resources(33, 0) })), 400, 'siwe_message_too_large');
+    await expectAuthError(async () => signIn(await body({ resources: resources(1, 1025) })), 400, 'siwe_message_too_large');
+    await expectAuthError(async () => signIn(await body({ statement: 'a'.repeat(1025) })), 400, 'siwe_message_too_large');
+    await expectAuthError(async () => signIn(await body({ resources: resources(32, pad + 1) })), 400, 'siwe_message_too_large');
+  });
+
+  it('refuses an over-limit message before parsing it: a broken first line still gets siwe_message_too_large, not invalid_siwe_message', async () => {
+    const b = await body({ resources: Array.from({ length: 40 }, (_, i) => `https://a.example/${i}`) });
+    const broken = `not a sign-in message\n${b.message}`;
+    const err = await expectAuthError(() => signIn({ ...b, message: broken }), 400, 'siwe_message_too_large');
+    expect(err.message).toMatch(/more than 32 resources.*before parsing/);
+    await expectAuthError(() => signIn({ ...b, message: `x\n${'y'.repeat(2000)}` }), 400, 'siwe_message_too_large');
   });
 
   it('400 invalid_siwe_nonce for a nonce that is not a 64-hex challenge', async () => {

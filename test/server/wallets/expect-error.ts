@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { AuthError } from '../../../src/server/errors.js';
+import { AuthError } from '../../../src/server/errors/index.js';
 
 /** Runs `fn` and asserts it throws an AuthError with exactly this status and code; returns it. */
 export async function expectAuthError(fn: () => unknown, status: number, code: string): Promise<AuthError> {

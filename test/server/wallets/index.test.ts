@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createWalletVerifiers } from '../../../src/server/wallets/index.js';
 import { expectAuthError } from './expect-error.js';
 
-const config = { siweDomains: ['auth.example.com'], siweChainIds: [], siweMaxClockSkewSeconds: 60 };
+const config = { siweDomains: ['auth.example.com'], siweChainIds: [], siweMaxClockSkewSeconds: 60, requireDomainBinding: false };
 
 describe('createWalletVerifiers', () => {
   const verifiers = createWalletVerifiers(config);

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { positionOf, positionOfSince } from '../revocation-order.js';
 import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
 
@@ -22,13 +23,13 @@ export class MemoryRevocationStore implements RevocationStore {
   #removed = 0;
   readonly #byExp = new ExpiryHeap();
   readonly #max: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   // Random start: a restarted process never reissues a version a poller already cached.
   #version = randomInt(2 ** 47);
 
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+  constructor(options: { maxEntries?: number; clock?: Clock } = {}) {
     this.#max = options.maxEntries ?? 100_000;
-    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#clock = options.clock ?? systemClock;
   }
 
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
@@ -46,7 +47,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async isRevoked(jti: string): Promise<boolean> {
     const slot = this.#records.get(jti);
-    return slot !== undefined && slot.record.exp > this.#now();
+    return slot !== undefined && slot.record.exp > epochSeconds(this.#clock);
   }
 
   async list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage> {
@@ -67,7 +68,7 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   #prune(): void {
-    const now = this.#now();
+    const now = epochSeconds(this.#clock);
     let removed = false;
     while (this.#byExp.peek() !== undefined && this.#byExp.peek()!.record.exp <= now) {
       this.#remove(this.#byExp.pop()!);

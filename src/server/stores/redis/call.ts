@@ -1,13 +1,19 @@
-import { StoreUnavailableError } from '../../errors.js';
+import { AuthError } from '../../errors/index.js';
 
 /**
  * Runs one Redis operation and turns every backend failure (disconnected, command timeout,
- * cluster down) into StoreUnavailableError, which renders as 503 with Retry-After.
+ * cluster down) into AuthError `store_unavailable`, which renders as 503 with Retry-After.
  */
 export async function redisCall<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    throw new StoreUnavailableError(err);
+    throw new AuthError('store_unavailable', undefined, { cause: err });
   }
+}
+
+/** MULTI/EXEC reports per-command errors in its result instead of throwing: this throws them. */
+export function execOrThrow(results: [Error | null, unknown][] | null): void {
+  if (!results) throw new Error('transaction aborted');
+  for (const [err] of results) if (err) throw err;
 }

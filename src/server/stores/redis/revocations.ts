@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
-import { parsePosition, positionOf, positionOfSince } from '../revocation-order.js';
+import { positionOf, positionOfSince, readPosition } from '../revocation-order.js';
 import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
 import { redisScript } from './script.js';
@@ -81,12 +82,14 @@ type Stored = [string, number, number, string | null, string];
  */
 export class RedisRevocationStore implements RevocationStore {
   readonly #redis: RedisClient;
+  readonly #clock: Clock;
   readonly #keys: [string, string, string, string, string];
   readonly #revoke: ReturnType<typeof redisScript>;
   readonly #version: ReturnType<typeof redisScript>;
 
-  constructor(redis: RedisClient, keyPrefix: string) {
+  constructor(redis: RedisClient, keyPrefix: string, clock: Clock = systemClock) {
     this.#redis = redis;
+    this.#clock = clock;
     const base = `${keyPrefix}rv:{rv}:`;
     this.#keys = [`${base}data`, `${base}exp`, `${base}pos`, `${base}ver`, `${base}time`];
     this.#revoke = redisScript(redis, REVOKE, 5);
@@ -96,18 +99,18 @@ export class RedisRevocationStore implements RevocationStore {
   async revoke(record: RevocationRecord): Promise<{ record: RevocationRecord; created: boolean }> {
     const json = JSON.stringify([record.jti, record.revokedAt, record.exp, record.reason, record.revokedBy] satisfies Stored);
     const [created, stored] = (await redisCall(() =>
-      this.#revoke(...this.#keys, seed(), now(), record.jti, record.exp, positionOf(record), json),
+      this.#revoke(...this.#keys, seed(), epochSeconds(this.#clock), record.jti, record.exp, positionOf(record), json),
     )) as [number, string];
     return { record: decode(stored), created: created === 1 };
   }
 
   async isRevoked(jti: string): Promise<boolean> {
     const exp = await redisCall(() => this.#redis.zscore(this.#keys[1], jti));
-    return exp !== null && Number(exp) > now();
+    return exp !== null && Number(exp) > epochSeconds(this.#clock);
   }
 
   async list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage> {
-    const t = now();
+    const t = epochSeconds(this.#clock);
     let version: string;
     let unmigrated: number;
     // Once per deployment: records an earlier version wrote join the positions set, 100 per call,
@@ -124,7 +127,7 @@ export class RedisRevocationStore implements RevocationStore {
       const want = Math.min(READ_BATCH, query.limit - items.length);
       const batch = await redisCall(() => this.#redis.zrangebylex(this.#keys[2], start, '+', 'LIMIT', 0, want));
       for (const p of batch) {
-        const entry = parsePosition(p);
+        const entry = readPosition(p);
         if (entry !== undefined && entry.exp > t) items.push(entry);
       }
       if (batch.length < want) return { items, version, next: null };
@@ -135,7 +138,6 @@ export class RedisRevocationStore implements RevocationStore {
   }
 }
 
-const now = () => Math.floor(Date.now() / 1000);
 const seed = () => randomInt(2 ** 47);
 
 function decode(json: string): RevocationRecord {

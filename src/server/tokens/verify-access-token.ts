@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { KeysUnavailableError, UnauthorizedError } from '../errors.js';
+import { AuthError } from '../errors/index.js';
 import { SIGNING_ALGORITHMS, type KeyEntry, type Keyring } from '../keys/index.js';
 
 /** The verified claims of one of our own access tokens. */
@@ -18,6 +18,8 @@ export interface VerifyAccessTokenOptions {
   audience: string;
   /** Tolerated clock difference between replicas, in seconds. @default 5 */
   clockToleranceSeconds?: number;
+  /** The time to check `exp` and `nbf` against (the service passes its clock). @default now */
+  currentDate?: Date;
 }
 
 // Public keys derived once per key entry; entries are immutable and die with their keyring.
@@ -35,10 +37,10 @@ function publicKeyOf(entry: KeyEntry): KeyObject {
  * `nbf` are checked by jose. Every failure is a 401 `invalid_token`.
  */
 export async function verifyAccessToken(token: string, keyring: Keyring | undefined, options: VerifyAccessTokenOptions): Promise<AccessClaims> {
-  if (!keyring) throw new KeysUnavailableError();
+  if (!keyring) throw new AuthError('keys_unavailable');
   const resolveKey = (header: JWTHeaderParameters) => {
     const entry = keyring.entries.find((e) => e.kid === header.kid);
-    if (!entry || entry.alg !== header.alg) throw new UnauthorizedError('The access token was not signed by a key of this service.', 'invalid_token');
+    if (!entry || entry.alg !== header.alg) throw new AuthError('invalid_token', 'The access token was not signed by a key of this service.');
     return publicKeyOf(entry);
   };
   let payload: JWTPayload;
@@ -50,14 +52,15 @@ export async function verifyAccessToken(token: string, keyring: Keyring | undefi
       typ: 'JWT',
       requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       clockTolerance: options.clockToleranceSeconds ?? 5,
+      currentDate: options.currentDate,
     }));
   } catch (err) {
-    if (err instanceof UnauthorizedError) throw err;
+    if (err instanceof AuthError) throw err;
     const expired = err instanceof joseErrors.JWTExpired;
-    throw new UnauthorizedError(expired ? 'The access token has expired.' : 'The access token is invalid.', expired ? 'token_expired' : 'invalid_token');
+    throw new AuthError(expired ? 'token_expired' : 'invalid_token');
   }
   if (typeof payload.role !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') {
-    throw new UnauthorizedError('The access token carries no role.', 'invalid_token');
+    throw new AuthError('invalid_token', 'The access token carries no role.');
   }
   return payload as AccessClaims;
 }

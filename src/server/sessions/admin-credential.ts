@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hashPassword, isPasswordHash, parsePasswordHash } from '../../lib/password.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { hashPassword, parsePasswordHash } from '../../lib/password.js';
 import type { AuthConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
 
 /** The configured admin login, ready to check: its hash and a decoy hash of the same cost. */
 export interface AdminCredential {
@@ -19,15 +18,23 @@ export interface AdminCredential {
 type AdminSettings = Pick<AuthConfig, 'adminEmail' | 'adminPasswordHash' | 'adminRole'>;
 
 /**
- * Checks the admin settings at once (a malformed hash throws ConfigError synchronously, before
- * anything is opened) and returns the promise of the ready credential, or of undefined when the
- * login is off (the e-mail or the hash unset).
+ * The promise of the ready credential, or of undefined when the login is off (the e-mail or the
+ * hash unset). The settings table has already refused a hash this service cannot verify.
  */
 export function prepareAdminCredential(config: AdminSettings): Promise<AdminCredential | undefined> {
   const { adminEmail: email, adminPasswordHash: passwordHash, adminRole: role } = config;
   if (!email || !passwordHash) return Promise.resolve(undefined);
-  if (!isPasswordHash(passwordHash)) {
-    throw new ConfigError(['AUTH_ADMIN_PASSWORD_HASH (serverAuth.adminPasswordHash): not a hash string this service can verify; make one with `pico-auth-keys hash-password`.']);
-  }
   return hashPassword(randomBytes(16).toString('hex'), parsePasswordHash(passwordHash)).then((decoyHash) => ({ email, passwordHash, role, decoyHash }));
+}
+
+/**
+ * Fingerprint of an admin login: its e-mail and password hash, or '' for none (the login is off).
+ * A session the admin login starts records the fingerprint of the credential as configured then;
+ * every refresh passes the one configured now, and a family whose fingerprint differs is revoked,
+ * so turning the login off or changing the e-mail or password ends those sessions. Only a digest of
+ * the (already scrypt-hashed) password is stored with the family.
+ */
+export function adminCredentialFingerprint(admin: Pick<AdminCredential, 'email' | 'passwordHash'> | undefined): string {
+  if (!admin) return '';
+  return `admin:${createHash('sha256').update(`${admin.email.toLowerCase()}\n${admin.passwordHash}`).digest('base64url')}`;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BadRequestError } from '../errors.js';
+import { AuthError } from './errors/index.js';
 
 /**
  * Validates a request body against a zod schema, turning the first problem into a 400 that names
@@ -10,5 +10,5 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.join('.') : 'body';
-  throw new BadRequestError(`${field}: ${issue.message}`, 'invalid_request');
+  throw new AuthError('invalid_request', `${field}: ${issue.message}`);
 }

@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// `npm run bench:revocation`: the revocation list at 1k, 100k and 1M revoked jtis (issue 16).
+// For each size, on a Redis of the bench's own:
+//  1. the longest single Redis command (SLOWLOG, threshold 0) during one full paged read of the
+//     list through replica A, and the read's wall time;
+//  2. the downstream library's first load from replica A (bench/targets/revocation-client.mjs, on
+//     the client core): time to ready, CPU time, heap and typed-array memory it then holds;
+//  3. sign-in latency on replica A with and without 3 pollers reading the full list again and
+//     again through replica B (both replicas share the Redis), alternated A B A B for `pairs` pairs;
+//     the median of the paired ratios (with pollers ÷ without) with min-max, and the longest Redis
+//     command seen during the runs with pollers.
+// Placement on 2 cores: replica A (sign-ins) on core 0; Redis and the sign-in probe on core 1;
+// replica B and the pollers on core 1 at nice 19, so that what reaches replica A's sign-ins is
+// Redis's work for the pollers, not a CPU fight on this 2-core machine (see docs/bench.md).
+// Options: --quick (1k and 20k, 2 pairs of 1 s), --sizes=1000,100000 --pairs=N --seconds=N, --no-write
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { positionOf } from '../dist/server/stores/revocation-order.js';
+import { median } from './lib/measure.mjs';
+import { captureOutput, CLIENT_CORE, SERVER_CORE, spawnNode, stopChild } from './lib/proc.mjs';
+import { keyDir, ROOT, startRedis, startService, stopAll } from './lib/services.mjs';
+
+const argv = process.argv.slice(2);
+const arg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = argv.includes('--quick');
+const sizes = (arg('sizes') ?? (quick ? '1000,20000' : '1000,100000,1000000')).split(',').map(Number);
+const pairs = Number(arg('pairs') ?? (quick ? 2 : 5));
+const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
+const FLEET_SECRET = 'bench-fleet-secret-0123456789';
+const log = (msg) => process.stderr.write(`${msg}\n`);
+const loadavg = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' / ');
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+
+const results = { sizes: [], startedAt: new Date().toISOString(), pairs, seconds, node: process.version, loadStart: loadavg() };
+try {
+  const redis = await startRedis();
+  const admin = new Redis(redis.url);
+  await admin.config('SET', 'slowlog-max-len', '100000');
+  const keys = keyDir('RS256');
+  for (const size of sizes) {
+    try {
+      results.sizes.push(await oneSize(size, redis.url, admin, keys));
+    } catch (err) {
+      log(`${size}: ${err.message}`);
+      results.failed = [...(results.failed ?? []), `${size}: ${err.message}`];
+    }
+  }
+  admin.disconnect();
+} finally {
+  await stopAll();
+}
+results.loadEnd = loadavg();
+const text = report(results);
+process.stdout.write(text);
+if (!quick && !argv.includes('--no-write')) {
+  writeFileSync(join(ROOT, 'bench/REVOCATION.md'), text);
+  log('written to bench/REVOCATION.md');
+}
+
+async function oneSize(size, redisUrl, admin, keysDir) {
+  const prefix = `rvbench${size}:`;
+  log(`${size} revoked jtis: filling Redis`);
+  await fill(admin, prefix, size);
+  // Two replicas of one deployment: one issuer, so a token from one is valid at the other.
+  // A 3 s command timeout instead of 500 ms: on a shared 2-core machine a starved replica can miss
+  // 500 ms on one of the ~1100 round trips of a 1M read while Redis itself answers each in < 1 ms
+  // (SLOWLOG); the figures measured here are Redis's, which the timeout does not change.
+  const env = { REDIS_COMMAND_TIMEOUT_MS: '3000', AUTH_ISSUER: 'http://pico-bench.local', AUTH_FLEET_SECRET: FLEET_SECRET, AUTH_FLEET_ROLES: 'service', AUTH_RATE_LIMIT_FLEET_PER_IP: '0' };
+  const a = await startService({ keysDir, redisUrl, prefix, env, core: SERVER_CORE });
+  const b = await startService({ keysDir, redisUrl, prefix, env, core: CLIENT_CORE, nice: 19 });
+  const bearer = await serviceToken(b.url);
+  // The full read and the library's load go to replica A (normal priority); the pollers to B.
+  const endpointA = `${a.url}/api/v1/auth/revoked-jtis`;
+  const endpoint = `${b.url}/api/v1/auth/revoked-jtis`;
+  const out = { size };
+
+  // 1. One full paged read, alone: the longest command, and how long the read took.
+  await slowlogReset(admin);
+  const t = performance.now();
+  const read = await fullRead(endpointA, bearer).catch(async (err) => {
+    log(`  full read failed: ${err.message}; slowest commands: ${JSON.stringify((await admin.slowlog('GET', 5)).map((e) => [e[2], String(e[3].slice(0, 4).join(' ')).slice(0, 120)]))}`);
+    throw err;
+  });
+  out.fullReadMs = performance.now() - t;
+  out.fullReadItems = read.items;
+  out.fullReadPages = read.pages;
+  out.readSlowest = await slowest(admin);
+  log(`  full read: ${read.items} items in ${read.pages} pages, ${out.fullReadMs.toFixed(0)} ms; longest command ${fmtCmd(out.readSlowest)}`);
+
+  // 2. The library's first load (its own process, on the client core; replica A serves it).
+  const client = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpointA, bearer], ['--expose-gc']);
+  out.client = client;
+  log(`  library: ready in ${client.readyMs.toFixed(0)} ms (${client.cpuMs.toFixed(0)} CPU-ms), heap +${mb(client.heapUsedDelta)} MB, typed arrays +${mb(client.arrayBuffersDelta)} MB, ${client.size} jtis`);
+
+  // 3. Sign-in latency on replica A, without and with 3 pollers on replica B, paired.
+  await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, '1', '2']); // warm-up
+  const runs = [];
+  await slowlogReset(admin);
+  for (let i = 0; i < pairs; i++) {
+    const without = await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, String(seconds), '2']);
+    const pollers = captureOutput(spawnNode(CLIENT_CORE, join(ROOT, 'bench/targets/revocation-pollers.mjs'), [endpoint, bearer, '3'], { nice: 19 }));
+    await firstLine(pollers);
+    const withPollers = await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, String(seconds), '2']);
+    pollers.kill('SIGTERM');
+    const polled = JSON.parse(await firstLine(pollers));
+    await stopChild(pollers);
+    runs.push({ without, with: withPollers, polled });
+    log(`  pair ${i + 1}: p50 ${without.p50.toFixed(1)} -> ${withPollers.p50.toFixed(1)} ms, p99 ${without.p99.toFixed(1)} -> ${withPollers.p99.toFixed(1)} ms; pollers read ${polled.pages} pages (${polled.fullFetches} full lists, ${polled.errors} errors)`);
+  }
+  out.runs = runs;
+  out.pollSlowest = await slowest(admin);
+  const ratios = (k) => runs.map((r) => r.with[k] / r.without[k]);
+  out.p50Ratio = summary(ratios('p50'));
+  out.p99Ratio = summary(ratios('p99'));
+  out.meanRatio = summary(ratios('mean'));
+  out.commandstats = await commandStats(admin);
+  await stopChild(a.child, 10_000);
+  await stopChild(b.child, 10_000);
+  for (const k of ['data', 'exp', 'pos', 'ver']) await admin.unlink(`${prefix}rv:{rv}:${k}`);
+  return out;
+}
+
+/** Writes `size` revocation records in the store's layout (src/server/stores/redis/revocations.ts). */
+async function fill(admin, prefix, size) {
+  const base = `${prefix}rv:{rv}:`;
+  const now = Math.floor(Date.now() / 1000);
+  const BATCH = 1000;
+  for (let i = 0; i < size; i += BATCH * 20) {
+    const pipe = admin.pipeline();
+    for (let j = i; j < Math.min(size, i + BATCH * 20); j += BATCH) {
+      const hash = [];
+      const exp = [];
+      const pos = [];
+      for (let k = j; k < Math.min(size, j + BATCH); k++) {
+        const jti = crypto.randomUUID();
+        const r = { jti, revokedAt: now - 3600 + Math.floor((k * 3000) / size), exp: now + 3600 };
+        hash.push(jti, JSON.stringify([jti, r.revokedAt, r.exp, null, 'bench']));
+        exp.push(r.exp, jti);
+        pos.push(0, positionOf(r));
+      }
+      pipe.hset(`${base}data`, ...hash);
+      pipe.zadd(`${base}exp`, ...exp);
+      pipe.zadd(`${base}pos`, ...pos);
+    }
+    await pipe.exec();
+  }
+}
+
+async function serviceToken(url) {
+  const res = await fetch(`${url}/api/v1/auth/fleet/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-fleet-secret': FLEET_SECRET },
+    body: JSON.stringify({ session_id: 'bench', agent_id: 'bench', role: 'service', ttl: 3600 }),
+  });
+  if (res.status !== 200) throw new Error(`fleet session: ${res.status} ${await res.text()}`);
+  return (await res.json()).access_token;
+}
+
+async function fullRead(endpoint, bearer) {
+  let cursor = null;
+  let items = 0;
+  let pages = 0;
+  do {
+    const url = new URL(endpoint);
+    url.searchParams.set('limit', '10000');
+    if (cursor !== null) url.searchParams.set('cursor', cursor);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${bearer}` } });
+    if (res.status !== 200) throw new Error(`revoked-jtis: ${res.status} ${await res.text()}`);
+    const body = await res.json();
+    items += body.items.length;
+    pages++;
+    cursor = body.next_cursor;
+  } while (cursor !== null);
+  return { items, pages };
+}
+
+async function slowlogReset(admin) {
+  await admin.config('SET', 'slowlog-log-slower-than', '0');
+  await admin.slowlog('RESET');
+  await admin.config('RESETSTAT');
+}
+
+/** The longest command in SLOWLOG (µs, command and first arguments), excluding the bench's own admin commands. */
+async function slowest(admin) {
+  const entries = await admin.slowlog('GET', 100000);
+  await admin.config('SET', 'slowlog-log-slower-than', '10000');
+  let top = { us: 0, cmd: '' };
+  const all = [];
+  for (const [, , us, args] of entries) {
+    const name = String(args[0]).toLowerCase();
+    if (['slowlog', 'config', 'info', 'unlink'].includes(name)) continue;
+    all.push(us);
+    if (us > top.us) top = { us, cmd: args.slice(0, 6).join(' ').slice(0, 160) };
+  }
+  all.sort((x, y) => x - y);
+  // SLOWLOG times are wall time: on a loaded machine a descheduled Redis inflates the maximum, so the 99.9th percentile is kept too.
+  return { ...top, commands: all.length, p999: all[Math.floor(all.length * 0.999)] ?? 0 };
+}
+
+async function commandStats(admin) {
+  const info = await admin.info('commandstats');
+  const out = {};
+  for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/gm)) out[m[1]] = { calls: Number(m[2]), usecPerCall: Number(m[4]) };
+  return out;
+}
+
+function runJson(core, script, args, nodeArgs = []) {
+  const child = captureOutput(spawnNode(core, join(ROOT, 'bench/targets', script), args, { nodeArgs }));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code === 0 && line) resolve(JSON.parse(line));
+      else reject(new Error(`${script} exited with ${code}:\n${child.stderrTail()}`));
+    });
+  });
+}
+
+function firstLine(child) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        child.stdout.off('data', onData);
+        resolve(buf.slice(0, nl));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${child.stderrTail()}`)));
+  });
+}
+
+function summary(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
+function mb(b) {
+  return (b / 2 ** 20).toFixed(1);
+}
+function fmtCmd(s) {
+  return `${(s.us / 1000).toFixed(2)} ms (${s.cmd}), 99.9th percentile ${(s.p999 / 1000).toFixed(2)} ms, of ${s.commands} commands`;
+}
+
+function report(r) {
+  const lines = [
+    '# Revocation list at scale',
+    '',
+    'Generated by `npm run bench:revocation` (bench/revocation.mjs); method in [docs/bench.md](../docs/bench.md#revocation-list).',
+    '',
+    `- Date: ${r.startedAt}; Node ${r.node}; load average at start ${r.loadStart}, at end ${r.loadEnd}`,
+    `- Sign-in latency: ${r.pairs} pairs of ${r.seconds} s runs (without pollers, then with 3 pollers), 2 sequential sign-in loops; ratio = with ÷ without per pair.`,
+    '',
+    '| revoked jtis | longest Redis command, full read (p99.9) | full read (pages of 10k) | longest Redis command, during the paired runs (p99.9) | library ready | library CPU | library heap (+typed arrays) | sign-in p50 with ÷ without (min-max) | p99 ratio (min-max) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const range = (s) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
+  for (const s of r.sizes) {
+    lines.push(
+      `| ${s.size.toLocaleString('en')} | ${(s.readSlowest.us / 1000).toFixed(2)} ms \`${s.readSlowest.cmd.split(' ')[0]}\` (${(s.readSlowest.p999 / 1000).toFixed(2)}) | ${s.fullReadMs.toFixed(0)} ms, ${s.fullReadPages} pages | ${(s.pollSlowest.us / 1000).toFixed(2)} ms \`${s.pollSlowest.cmd.split(' ')[0]}\` (${(s.pollSlowest.p999 / 1000).toFixed(2)}) | ${s.client.readyMs.toFixed(0)} ms | ${s.client.cpuMs.toFixed(0)} ms | +${mb(s.client.heapUsedDelta)} MB (+${mb(s.client.arrayBuffersDelta)} MB) | ${range(s.p50Ratio)} | ${range(s.p99Ratio)} |`,
+    );
+  }
+  if (r.failed) lines.push('', `Failed: ${r.failed.join('; ')}`);
+  lines.push('', '## Runs', '');
+  for (const s of r.sizes) {
+    lines.push(`### ${s.size.toLocaleString('en')}`, '', '| pair | p50 without / with (ms) | p99 without / with (ms) | sign-ins without / with | pollers: pages, full lists |', '|---|---|---|---|---|');
+    s.runs.forEach((x, i) => lines.push(`| ${i + 1} | ${x.without.p50.toFixed(1)} / ${x.with.p50.toFixed(1)} | ${x.without.p99.toFixed(1)} / ${x.with.p99.toFixed(1)} | ${x.without.count} / ${x.with.count} | ${x.polled.pages}, ${x.polled.fullFetches} |`));
+    const cs = Object.entries(s.commandstats).filter(([, v]) => v.calls > 0).sort((x, y) => y[1].usecPerCall - x[1].usecPerCall).slice(0, 6);
+    lines.push('', `Longest commands: full read ${fmtCmd(s.readSlowest)}; during the paired runs ${fmtCmd(s.pollSlowest)}. Mean µs per call (INFO commandstats, paired runs): ${cs.map(([k, v]) => `${k} ${v.usecPerCall} (${v.calls} calls)`).join(', ')}.`, '');
+  }
+  return `${lines.join('\n')}\n`;
+}

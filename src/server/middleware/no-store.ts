@@ -1,0 +1,11 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * `Cache-Control: no-store` (and the HTTP/1.0 `Pragma: no-cache`) on every answer of an endpoint that
+ * returns tokens, errors included (RFC 6749 §5.1): no shared or browser cache may keep them.
+ * Set before anything else runs, so answers from body parsing and rate limits carry it too.
+ */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  next();
+};
