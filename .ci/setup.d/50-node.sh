@@ -30,3 +30,15 @@ if [ "${#_pico_node_missing[@]}" -gt 0 ]; then
   fi
 fi
 unset _pico_node_missing _pico_pair _pico_policy_made _pico_rc
+
+# The node's Kubernetes parts and CoreDNS, next to kube-apiserver (same cache folder, same Go
+# build cache, so they come after 40-kube-apiserver.sh).
+_pico_node_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+echo "50-node: building or reusing kubelet, kube-controller-manager, kube-scheduler, kube-proxy, CoreDNS (tools/kube/build-node.sh)"
+if ! _pico_node_bins="$(bash "$_pico_node_root/tools/kube/build-node.sh")"; then
+  echo "50-node: tools/kube/build-node.sh failed" >&2
+  unset _pico_node_root _pico_node_bins
+  return 1 2>/dev/null || exit 1
+fi
+echo "50-node: node binaries in $_pico_node_bins"
+unset _pico_node_root _pico_node_bins
