@@ -65,9 +65,11 @@ describe.skipIf(noRedis())('operator sessions follow the admin credential', () =
       const back = await postJson(`${before}/refresh`, { refresh_token: token });
       expect(back.status).toBe(401);
       expect(back.json.error).toBe('invalid_refresh_token');
-      // and it left the mint audit.
-      const audit = await getJson(`${before}/mints?kind=admin&limit=100`, await operatorToken(before));
-      expect(audit.json.items.map((m: { id: string }) => m.id)).not.toContain(family);
+      // and it left the mint audit (written by the other replica: visible within its 50 ms batch).
+      const operator = await operatorToken(before);
+      await expect
+        .poll(async () => (await getJson(`${before}/mints?kind=admin&limit=100`, operator)).json.items.map((m: { id: string }) => m.id), { timeout: 3000, interval: 50 })
+        .not.toContain(family);
     });
   }
 
