@@ -103,6 +103,9 @@ describe.skipIf(!!missing)('the chart on a real node', () => {
     const auth = await serviceUrl(cluster, NS, FULL);
     const sample = await serviceUrl(cluster, NS, `${FULL}-sample`);
     await readyPods(cluster, NS, 'sample', 1);
+    // A Ready pod is not yet a programmed Service: wait (bounded) until kube-proxy routes the
+    // sample's ClusterIP (a refused connection right after Ready was seen in CI).
+    await until('the sample Service answers', 60_000, async () => ((await fetch(`${sample}/healthz`, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined));
     const { access_token: token, address } = await signIn(`${auth}/api/v1/auth`);
     // The sample fetches the JWKS from http://auth-pico-auth.pico.svc.cluster.local:8100 (CoreDNS + kube-proxy).
     const me = await fetch(`${sample}/api/me`, { headers: { authorization: `Bearer ${token}` } });
