@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * A user's clone has nothing beside it: no test, script or CI step may read a folder outside the
- * repository (the design folder `../shared` existed only on the machines this was written on).
+ * repository (the design notes sat in a sibling folder only on the machines this was written on).
  * What the tests need is copied into the repository (test/fixtures/, with source and version).
  */
 const root = join(import.meta.dirname, '../..');
