@@ -38,6 +38,8 @@ export interface Listener {
 interface ConnectionUse {
   busy: number;
   idleSince: number;
+  /** The answer in progress, told `Connection: close` when the drain starts before its headers go out. */
+  answer?: ServerResponse;
 }
 
 export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): Listener {
@@ -52,20 +54,20 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
     },
     (req, res) => {
       const use = connections.get(req.socket);
-      if (use) use.busy += 1;
-      res.once('close', () => {
-        if (use) (use.busy -= 1), (use.idleSince = performance.now());
-      });
-      if (draining) res.setHeader('Connection', 'close');
-      else {
-        inFlight.add(res);
-        res.once('close', () => inFlight.delete(res));
+      if (use) {
+        use.busy += 1;
+        use.answer = res;
+        res.once('close', () => {
+          use.busy -= 1;
+          use.idleSince = performance.now();
+          if (use.answer === res) use.answer = undefined;
+        });
       }
+      if (draining) res.setHeader('Connection', 'close');
       handler(req, res);
     },
   );
   let draining = false;
-  const inFlight = new Set<ServerResponse>();
   const connections = new Map<Socket, ConnectionUse>();
   server.on('connection', (socket: Socket) => {
     connections.set(socket, { busy: 0, idleSince: performance.now() });
@@ -88,8 +90,7 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
     openConnections: () => connections.size,
     startDraining() {
       draining = true;
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      inFlight.clear();
+      for (const { answer } of connections.values()) if (answer && !answer.headersSent) answer.setHeader('Connection', 'close');
     },
     closeIdleFor(ms) {
       const before = performance.now() - ms;
