@@ -3,6 +3,7 @@
 # check in test/prometheus/) and `prometheus` (the real server that scrapes a running service).
 # Idempotent: nothing is installed when both binaries are already on PATH. The package enables a
 # system service we do not want running; the tests start their own server on a loopback port.
+# It has no Kubernetes service discovery: 22-prometheus-kubernetes-sd.sh builds the one the node suite uses.
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
   echo "20-prometheus: installing Debian's prometheus package (promtool, prometheus)"
   apt-get update -qq
