@@ -50,9 +50,7 @@ describe('Redis command metrics of a running service', () => {
     expect(delta(after, during, 'pico_auth_sign_ins_total', { algorithm: 'Ed25519', outcome: 'unavailable' })).toBe(1);
 
     await redis.start();
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && value(await metrics(), 'pico_auth_store_up', { backend: 'redis' }) !== 1) await new Promise((r) => setTimeout(r, 50));
-    expect(value(await metrics(), 'pico_auth_store_up', { backend: 'redis' })).toBe(1);
+    await expect.poll(async () => value(await metrics(), 'pico_auth_store_up', { backend: 'redis' }), { timeout: 5000, interval: 50 }).toBe(1);
   });
 });
 
