@@ -32,6 +32,18 @@ export interface Listener {
   startDraining: () => void;
   /** Destroys connections with no request in flight that have been idle at least `ms` (monotonic time). */
   closeIdleFor: (ms: number) => void;
+  /**
+   * Marks every connection open now as opened before the shutdown began (called when it begins,
+   * before the drain delay): see `openedBeforeShutdown`.
+   */
+  markShutdown: () => void;
+  /**
+   * Whether this request's connection was already open when the shutdown began. Such a connection
+   * is a client the balancer sent here before the pod left the endpoints (kube-proxy keeps an
+   * established connection pinned to its pod); a connection opened later is a new client or a
+   * kubelet probe (one connection per probe).
+   */
+  openedBeforeShutdown: (socket: Socket) => boolean;
 }
 
 /** Per connection: requests in flight, and since when it has had none (performance.now()). */
@@ -40,6 +52,8 @@ interface ConnectionUse {
   idleSince: number;
   /** The answer in progress, told `Connection: close` when the drain starts before its headers go out. */
   answer?: ServerResponse;
+  /** Set by markShutdown() on the connections open at that moment. */
+  beforeShutdown: boolean;
 }
 
 export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): Listener {
@@ -70,7 +84,7 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
   let draining = false;
   const connections = new Map<Socket, ConnectionUse>();
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { busy: 0, idleSince: performance.now() });
+    connections.set(socket, { busy: 0, idleSince: performance.now(), beforeShutdown: false });
     socket.once('close', () => connections.delete(socket));
   });
   if (settings.maxConnections > 0) {
@@ -96,5 +110,9 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
       const before = performance.now() - ms;
       for (const [socket, use] of connections) if (use.busy === 0 && use.idleSince <= before) socket.destroy();
     },
+    markShutdown() {
+      for (const use of connections.values()) use.beforeShutdown = true;
+    },
+    openedBeforeShutdown: (socket) => connections.get(socket)?.beforeShutdown ?? false,
   };
 }

@@ -107,7 +107,8 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   }
 
   // Wiring, once: nothing below can refuse the configuration any more (the settings table did).
-  const lifecycle = { shuttingDown: false };
+  let listener: Listener | undefined;
+  const lifecycle = { shuttingDown: false, openedBeforeShutdown: (req: IncomingMessage) => listener?.openedBeforeShutdown(req.socket) ?? false };
   const wallets = createWalletVerifiers(config);
   const sessions = createSessionService({ config, clock, keys, stores, wallets, events, adminCredential: await adminCredentialReady });
   const audit = createMintAudit({ events, store: stores.mints, logger });
@@ -140,7 +141,6 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   await keys.start();
 
   let server: Server | undefined;
-  let listener: Listener | undefined;
   let metricsServer: MetricsServer | undefined;
   let closing: Promise<void> | undefined;
   const service: AuthService = {
@@ -169,6 +169,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     },
     close() {
       closing ??= (async () => {
+        listener?.markShutdown();
         lifecycle.shuttingDown = true;
         logger.info({ delaySeconds: config.shutdownDelaySeconds, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
         if (server && config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);

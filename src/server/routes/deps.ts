@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { MintAudit } from '../audit/mint-audit.js';
@@ -11,6 +12,11 @@ export type RouteLimits = Partial<Record<'challenge' | 'signIn' | 'login' | 'ref
 /** Set on SIGTERM: readiness fails, responses close their connections. */
 export interface Lifecycle {
   readonly shuttingDown: boolean;
+  /**
+   * While shutting down: whether the request came on a connection that was open before the shutdown
+   * began (the service's own listener knows; a server an embedder runs does not: always false).
+   */
+  openedBeforeShutdown(req: IncomingMessage): boolean;
 }
 
 /**

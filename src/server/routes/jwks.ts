@@ -23,8 +23,15 @@ export function createJwksHandler({ config, keys, lifecycle }: { config: Pick<Au
   return (req, res) => {
     if (lifecycle.shuttingDown) {
       res.setHeader('Connection', 'close');
-      unavailable(res, new AuthError('shutting_down'));
-      return;
+      // A new connection is a readiness probe (the kubelet opens one per probe) or a client the
+      // balancer should no longer send here: 503 takes the replica out. A connection open before
+      // the shutdown is a client kube-proxy keeps pinned to this pod: it gets the keys, and
+      // `Connection: close` sends its next request to another replica (the endpoints already left
+      // out this terminating pod whatever the probe says, so the 200 keeps nothing routed here).
+      if (!lifecycle.openedBeforeShutdown(req)) {
+        unavailable(res, new AuthError('shutting_down'));
+        return;
+      }
     }
     const keyring = keys.keyring;
     if (!keyring) {

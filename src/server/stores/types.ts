@@ -42,8 +42,11 @@ export interface ChallengeStore {
    * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent, evicted
    * or expired. MUST be atomic across every replica sharing the backend: of any number of
    * concurrent consumers of one nonce, exactly one receives the record.
+   * `bucketHint`: the bucket the caller expects the challenge to be bounded in (the sign-in knows
+   * the address and the client). Only a hint: a store may read that bucket's state alongside the
+   * nonce (one round trip instead of two), and the answer is the same whatever the hint says.
    */
-  consume(nonce: string): Promise<ChallengeRecord | null>;
+  consume(nonce: string, bucketHint?: string): Promise<ChallengeRecord | null>;
 }
 
 /** Liveness of a store backend, for /readyz and metrics. */
