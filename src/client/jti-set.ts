@@ -45,6 +45,24 @@ export class JtiSet {
       this.#other.set(jti, exp);
       return !had;
     }
+    return this.#insert(exp);
+  }
+
+  /**
+   * Adds the UUID whose 16 bytes are at `bytes[offset]` (a packed `revoked-jtis` record), as `add`
+   * would add its lowercase string form, without making the string.
+   */
+  addBytes(bytes: Uint8Array, offset: number, exp: number): boolean {
+    const k = this.#k;
+    for (let w = 0; w < 4; w++) {
+      const o = offset + w * 4;
+      k[w] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+    }
+    return this.#insert(exp);
+  }
+
+  /** Inserts #k with `exp`, or updates the exp it has; true when it was not there. */
+  #insert(exp: number): boolean {
     const e = Math.min(0xffffffff, Math.max(2, Math.floor(exp)));
     const found = this.#find();
     if (found >= 0) {
