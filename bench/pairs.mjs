@@ -2,22 +2,24 @@
 // `npm run bench:pairs`: the paired protocol with wrk (issue 16, section 4). Servers on core 0,
 // wrk (one thread, its CPU reported) and Redis on core 1; contenders alternated A B A B for
 // `--pairs` pairs (default 5) of `--seconds` (default 3); every figure is the median of the paired
-// ratios with min-max. Groups (--only=jwks,downstream):
+// ratios with min-max. Groups (--only=jwks,downstream; also signin, memory):
 //  - jwks: GET /jwks, the service against a bare node:http server writing the same bytes, at 50
 //    and 200 connections (p50/p99 and throughput); the service's RSS at 200 connections.
 //  - downstream: GET /api/data guarded by this library (cache on / off), express-jwt + jwks-rsa,
 //    Auth0's express-oauth2-jwt-bearer and jose jwtVerify + createRemoteJWKSet, each against the
 //    same route unprotected: the guard's server CPU per request (µs) over the open route's.
-//  - signin (with BENCH_SERVICE_OLD=<another build's bundle>): POST /challenge + /sign-in (RS256
-//    token, Ed25519 wallet, 16 connections, autocannon: wrk cannot sign challenges) of this build
-//    and of the other one, against the crypto bound of one sign-in (node:crypto, server core).
+//  - signin (--only=signin; BENCH_SERVICE_OLD=<another build's bundle> adds that build): POST
+//    /challenge + /sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon: wrk cannot
+//    sign challenges; its CPU is reported) of this build, of the floor (bench/targets/signin-floor.mjs:
+//    node:http + ioredis + node:crypto doing the same Redis work) and of the other build, against
+//    the crypto bound of one sign-in (node:crypto, server core).
 // Writes bench/PAIRS.md (not with --quick or --no-write).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparePaired, loadRun } from './lib/measure.mjs';
 import { rssSampler, SERVER_CORE, startWorker, stopChild, stopWorkers } from './lib/proc.mjs';
-import { keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
+import { IMAGE_NODE_FLAGS, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
 import { hasWrk, wrkRun } from './lib/wrk.mjs';
 
 const argv = process.argv.slice(2);
@@ -40,6 +42,7 @@ try {
   if (only.includes('jwks')) results.jwks = await jwks(main);
   if (only.includes('downstream')) results.downstream = await downstream(main);
   if (only.includes('signin')) results.signin = await signin(main, redis);
+  if (only.includes('memory')) results.memory = await memory(redis);
 } finally {
   await stopWorkers();
   await stopAll();
@@ -73,14 +76,48 @@ async function signin(main, redis) {
   const other = old ? await startServiceFrom(old, { keysDir, redisUrl: redis.url, prefix: 'pairs-old:' }) : undefined;
   for (const t of [main, other].filter(Boolean)) await signInOnce(t.url);
   const bound = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/crypto-bound.mjs'));
+  // The floor: bare node:http + ioredis + node:crypto doing the service's Redis work (signin-floor.mjs).
+  const floor = await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'pairs-floor:']);
+  await signInOnce(floor.url);
   const entries = [
     { key: 'bound', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000 }) },
+    { key: 'floor', run: (s) => loadRun(floor, { kind: 'signin', url: floor.url, connections: 16 }, s) },
     { key: 'service', run: (s) => loadRun(main, { kind: 'signin', url: main.url, connections: 16 }, s) },
   ];
   if (other) entries.push({ key: 'service-old', run: (s) => loadRun(other, { kind: 'signin', url: other.url, connections: 16 }, s) });
   const out = await comparePaired(entries, { ...timing, log });
   await bound.stop();
+  await stopChild(floor.child);
   if (other) await stopChild(other.child, 10_000);
+  return out;
+}
+
+// Memory under connections (issue 16, section 3): sign-ins at 16 and 200 connections on the image's
+// runtime (BENCH_NODE24 / NODE24_BIN, else this Node), the service as the image runs it (its V8
+// flags, IMAGE_NODE_FLAGS) against the same build with V8's default heap sizing; RSS max of each
+// run and the paired throughput ratio (what the flags cost).
+async function memory(redis) {
+  const nodeBin = process.env.BENCH_NODE24 ?? process.env.NODE24_BIN;
+  const keysDir = join(WORK, 'keys-RS256');
+  const shipped = await startService({ keysDir, redisUrl: redis.url, prefix: 'pairs-mem1:', nodeBin });
+  const plain = await startService({ keysDir, redisUrl: redis.url, prefix: 'pairs-mem2:', nodeBin, imageFlags: false });
+  const version = spawnSync(nodeBin ?? process.execPath, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const out = { node: version, flags: IMAGE_NODE_FLAGS.join(' ') };
+  for (const connections of [16, 200]) {
+    log(`memory, ${connections} connections (${version})`);
+    const entries = [plain, shipped].map((t, i) => ({
+      key: i === 0 ? 'default' : 'image',
+      run: async (s) => {
+        const rss = rssSampler(t.pid, 50);
+        const r = await loadRun(t, { kind: 'signin', url: t.url, connections }, s);
+        r.rssMax = rss.stop();
+        return r;
+      },
+    }));
+    out[connections] = await comparePaired(entries, { ...timing, log });
+  }
+  await stopChild(shipped.child);
+  await stopChild(plain.child);
   return out;
 }
 
@@ -148,15 +185,29 @@ function report(r) {
   }
   if (r.signin) {
     const g = r.signin;
-    lines.push('## Sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon) against the crypto bound', '', '| contender | ÷ crypto bound, paired | per CPU-second, paired | sign-ins/s | p50 / p99 ms | server CPU µs per sign-in |', '|---|---|---|---|---|---|');
+    lines.push('## Sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon) against the crypto bound and the floor', '', '| contender | ÷ crypto bound, paired | per CPU-second, paired | sign-ins/s | p50 / p99 ms | server CPU µs per sign-in | client CPU (max) |', '|---|---|---|---|---|---|---|');
     for (const [k, x] of Object.entries(g)) {
-      lines.push(`| ${k} | ${k === 'bound' ? '1' : range(x.ratio)} | ${k === 'bound' ? '1' : range(x.ratioPerCpu)} | ${f(x.median, 0)} | ${f(x.latencyP50)} / ${f(x.latencyP99)} | ${f(median(x.runs.map((y) => y.cpuUsPerRequest)), 0)} |`);
+      lines.push(`| ${k} | ${k === 'bound' ? '1' : range(x.ratio)} | ${k === 'bound' ? '1' : range(x.ratioPerCpu)} | ${f(x.median, 0)} | ${f(x.latencyP50)} / ${f(x.latencyP99)} | ${f(median(x.runs.map((y) => y.cpuUsPerRequest)), 0)} | ${k === 'bound' ? '' : `${(x.clientCpuMax * 100).toFixed(0)}%`} |`);
+    }
+    const sp = (v) => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
+    const paired = (a, b) => [sp(a.runs.map((y, i) => y.rps / b.runs[i].rps)), sp(a.runs.map((y, i) => y.rps / y.serverCpu / (b.runs[i].rps / b.runs[i].serverCpu)))];
+    if (g.floor) {
+      const [t, c] = paired(g.service, g.floor);
+      lines.push('', `**Service ÷ floor** (same Redis work, bench/targets/signin-floor.mjs), paired: ${range(t)} by throughput, ${range(c)} per CPU-second. Floor ÷ crypto bound: ${range(g.floor.ratio)}.`);
     }
     if (g['service-old']) {
-      const pair = (k) => g.service.runs.map((y, i) => y.rps / g['service-old'].runs[i].rps);
-      const pairCpu = g.service.runs.map((y, i) => (y.rps / y.serverCpu) / (g['service-old'].runs[i].rps / g['service-old'].runs[i].serverCpu));
-      const sp = (v) => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
-      lines.push('', `This build ÷ the other build (BENCH_SERVICE_OLD), paired: ${range(sp(pair()))} by throughput, ${range(sp(pairCpu))} per CPU-second.`);
+      const [t, c] = paired(g.service, g['service-old']);
+      lines.push('', `This build ÷ the other build (BENCH_SERVICE_OLD), paired: ${range(t)} by throughput, ${range(c)} per CPU-second.`);
+    }
+    lines.push('');
+  }
+  if (r.memory) {
+    const m = r.memory;
+    lines.push(`## Memory under connections (sign-ins, Node ${m.node}): the image's V8 flags (\`${m.flags}\`) ÷ V8's defaults`, '', '| connections | RSS max, image flags | RSS max, defaults | image ÷ defaults (throughput), paired | per CPU-second, paired | sign-ins/s image / defaults | p50 / p99 ms image | client CPU (max) |', '|---|---|---|---|---|---|---|---|');
+    for (const c of [16, 200]) {
+      const g = m[c];
+      const mb = (x) => `${(Math.max(...x.runs.map((y) => y.rssMax)) / 2 ** 20).toFixed(1)} MB`;
+      lines.push(`| ${c} | ${mb(g.image)} | ${mb(g.default)} | ${range(g.image.ratio)} | ${range(g.image.ratioPerCpu)} | ${f(g.image.median, 0)} / ${f(g.default.median, 0)} | ${f(g.image.latencyP50)} / ${f(g.image.latencyP99)} | ${(Math.max(g.image.clientCpuMax, g.default.clientCpuMax) * 100).toFixed(0)}% |`);
     }
     lines.push('');
   }
@@ -172,6 +223,7 @@ function report(r) {
   if (r.jwks) for (const [c, g] of Object.entries(r.jwks)) runsOf(`JWKS, ${c} connections`, g);
   if (r.downstream) runsOf('Downstream', r.downstream);
   if (r.signin) runsOf('Sign-in', r.signin);
+  if (r.memory) for (const c of [16, 200]) runsOf(`Memory, ${c} connections (RSS max per run: ${['default', 'image'].map((k) => `${k} ${r.memory[c][k].runs.map((y) => (y.rssMax / 2 ** 20).toFixed(0)).join('/')} MB`).join('; ')})`, r.memory[c]);
   return `${lines.join('\n')}\n`;
 }
 

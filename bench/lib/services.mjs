@@ -1,6 +1,7 @@
 // What the bench runs against: the auth service (dist/bundle/server.mjs, what the image runs), the baseline targets in
 // bench/targets, a Redis of its own, and key directories for the three token algorithms.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,13 @@ import { generateKeyPem } from '../../dist/server/keys/generate.js';
 import { captureOutput, CLIENT_CORE, cpuSeconds, freePort, SERVER_CORE, spawnNode, spawnPinned, stopChild, waitFor200 } from './proc.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** The V8 flags the image runs the service with: the Dockerfile's CMD between `node` and the entry. */
+export const IMAGE_NODE_FLAGS = (() => {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  const argv = cmd ? JSON.parse(cmd) : [];
+  return argv.slice(1, -1).filter((a) => a.startsWith('--'));
+})();
 export const WORK = mkdtempSync(join(tmpdir(), 'pico-bench-'));
 const started = [];
 
@@ -44,13 +52,16 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
   };
 }
 
-/** Starts the service as the image does (`node dist/bundle/server.mjs`) on the server core; resolves once /readyz answers 200. */
-export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice }) {
+/**
+ * Starts the service as the image does (`node <IMAGE_NODE_FLAGS> dist/bundle/server.mjs`) on the server
+ * core; resolves once /readyz answers 200. `imageFlags: false` leaves the image's V8 flags out.
+ */
+export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice, imageFlags = true }) {
   const port = await freePort();
   const spawnedAt = performance.now();
   // BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
   const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
-  const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...env }, cwd: WORK, nodeArgs, nodeBin, nice }));
+  const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...env }, cwd: WORK, nodeArgs: [...(imageFlags ? IMAGE_NODE_FLAGS : []), ...nodeArgs], nodeBin, nice }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, child);
@@ -84,7 +95,7 @@ export async function startTarget(script, args, options = {}) {
  * A redis-server of the bench's own on a free port, on the client core (in a cluster Redis is
  * another pod, so it must not eat the measured server core). Falls back to BENCH_REDIS_URL.
  */
-export async function startRedis() {
+export async function startRedis({ nice } = {}) {
   if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, shared: true };
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error('redis-server is not installed: `apt-get install redis-server`, or set BENCH_REDIS_URL=redis://host:port (keys are written under pico-bench:* and deleted afterwards)');
@@ -92,7 +103,9 @@ export async function startRedis() {
   const port = await freePort();
   const dir = join(WORK, 'redis');
   mkdirSync(dir);
-  const child = spawnPinned(CLIENT_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  // `nice` (negative needs root): SLOWLOG times are wall time, so a Redis that other work on a shared
+  // machine deschedules mid-command reports that wait as the command's cost.
+  const child = spawnPinned(CLIENT_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', nice });
   started.push(child);
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

@@ -1,7 +1,8 @@
 // The downstream library's revocation list, alone in a process: how long until its first full
 // load is done (ready) and what it then holds. Prints one JSON line.
 //   node --expose-gc revocation-client.mjs <endpoint> <bearer>
-import { RevocationList } from '../../dist/client/revocation.js';
+// BENCH_REVOCATION_CLIENT: another build of the library's revocation module (an A/B of two versions).
+const { RevocationList } = await import(process.env.BENCH_REVOCATION_CLIENT ?? '../../dist/client/revocation.js');
 
 const [endpoint, bearer] = process.argv.slice(2);
 const settle = () => {

@@ -45,19 +45,61 @@ export class JtiSet {
       this.#other.set(jti, exp);
       return !had;
     }
-    const e = Math.min(0xffffffff, Math.max(2, Math.floor(exp)));
-    const found = this.#find();
-    if (found >= 0) {
-      this.#exps[found] = e;
-      return false;
+    return this.#insert(exp);
+  }
+
+  /**
+   * Adds the UUID whose 16 bytes are at `bytes[offset]` (a packed `revoked-jtis` record), as `add`
+   * would add its lowercase string form, without making the string.
+   */
+  addBytes(bytes: Uint8Array, offset: number, exp: number): boolean {
+    const k = this.#k;
+    for (let w = 0; w < 4; w++) {
+      const o = offset + w * 4;
+      k[w] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
     }
+    return this.#insert(exp);
+  }
+
+  /**
+   * Inserts #k with `exp`, or updates the exp it has; true when it was not there. One probe: the
+   * first tombstone on the way is remembered and reused if the key is not found.
+   */
+  #insert(exp: number): boolean {
+    const e = Math.min(0xffffffff, Math.max(2, Math.floor(exp)));
     if ((this.#used + 1) > this.#capacity * MAX_LOAD) this.#resize();
     const mask = this.#capacity - 1;
+    const keys = this.#keys;
+    const exps = this.#exps;
+    const k = this.#k;
+    const k0 = k[0]!;
+    const k1 = k[1]!;
+    const k2 = k[2]!;
+    const k3 = k[3]!;
+    let tomb = -1;
     let i = this.#hash() & mask;
-    while (this.#exps[i]! > DELETED) i = (i + 1) & mask;
-    if (this.#exps[i] === EMPTY) this.#used++;
-    this.#keys.set(this.#k, i * 4);
-    this.#exps[i] = e;
+    for (;;) {
+      const x = exps[i]!;
+      if (x === EMPTY) break;
+      if (x === DELETED) {
+        if (tomb < 0) tomb = i;
+      } else {
+        const o = i * 4;
+        if (keys[o] === k0 && keys[o + 1] === k1 && keys[o + 2] === k2 && keys[o + 3] === k3) {
+          exps[i] = e;
+          return false;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.#used++;
+    const o = i * 4;
+    keys[o] = k0;
+    keys[o + 1] = k1;
+    keys[o + 2] = k2;
+    keys[o + 3] = k3;
+    exps[i] = e;
     this.#live++;
     return true;
   }
@@ -151,7 +193,11 @@ export class JtiSet {
       k[3] = oldKeys[o + 3]!;
       let i = this.#hash(k) & mask;
       while (this.#exps[i] !== EMPTY) i = (i + 1) & mask;
-      this.#keys.set(k, i * 4);
+      const n = i * 4;
+      this.#keys[n] = k[0]!;
+      this.#keys[n + 1] = k[1]!;
+      this.#keys[n + 2] = k[2]!;
+      this.#keys[n + 3] = k[3]!;
       this.#exps[i] = e;
     }
   }

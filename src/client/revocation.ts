@@ -1,3 +1,4 @@
+import { PACKED_RECORD_BYTES, PACKED_REVOCATIONS_TYPE, unpackRevocations } from './packed-revocations.js';
 import { JtiSet } from './jti-set.js';
 import type { BearerSource } from './options.js';
 import type { ClientMetrics } from './metrics.js';
@@ -16,6 +17,9 @@ export interface RevocationListOptions {
 const SINCE_OVERLAP_SECONDS = 120;
 /** Records per page asked of the endpoint (its maximum); the service reads Redis in smaller bounded steps. */
 const PAGE_LIMIT = 10_000;
+/** The packed form first, plain JSON from a service without it. */
+const ACCEPT = `${PACKED_REVOCATIONS_TYPE}, application/json;q=0.9`;
+const NONE = Buffer.alloc(0);
 /** A poll that needs more pages than this (100M records) is a server bug, not a list. */
 const MAX_PAGES = 10_000;
 
@@ -101,40 +105,56 @@ export class RevocationList {
     if (this.#maxRevokedAt !== undefined) first.searchParams.set('since', String(Math.max(0, this.#maxRevokedAt - SINCE_OVERLAP_SECONDS)));
     first.searchParams.set('limit', String(PAGE_LIMIT));
     const bearer = typeof this.#opts.bearer === 'function' ? await this.#opts.bearer() : this.#opts.bearer;
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${bearer}` };
+    // The packed form when the service has it (24 bytes a UUID jti, no object per record); plain
+    // JSON from one that does not (the reference's, or an older version of ours).
+    const headers: Record<string, string> = { accept: ACCEPT, authorization: `Bearer ${bearer}` };
     const timeoutMs = Math.max(1, Math.round(this.#opts.timeoutSeconds * 1000));
+    const get = (url: URL, conditional: boolean) =>
+      fetch(url, {
+        headers: conditional ? { ...headers, 'if-none-match': this.#etag!.etag } : headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     try {
-      let url = first;
-      let etag: string | null = null;
+      const conditional = this.#etag?.url === first.href;
+      let response = await get(first, conditional);
+      if (response.status === 304 && conditional) {
+        this.#succeeded('not_modified');
+        return;
+      }
+      const etag = response.status === 200 ? response.headers.get('etag') : null;
       let maxRevokedAt = this.#maxRevokedAt;
       let added = 0;
       const cursors = new Set<string>();
       for (let pages = 0; ; pages++) {
-        const conditional = url === first && this.#etag?.url === first.href;
-        const response = await fetch(url, {
-          headers: conditional ? { ...headers, 'if-none-match': this.#etag!.etag } : headers,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        if (response.status === 304 && conditional) {
-          this.#succeeded('not_modified');
-          return;
-        }
         if (response.status !== 200) {
           await response.body?.cancel();
           throw new Error(`The revocation endpoint answered ${response.status}.`);
         }
-        if (url === first) etag = response.headers.get('etag');
         const page = parsePage(await response.json());
+        // The next page is asked for before this one is added: the service reads it from Redis
+        // while this process fills the set.
+        let next: Promise<Response> | undefined;
+        if (page.next !== null) {
+          if (cursors.has(page.next) || pages + 1 >= MAX_PAGES) throw new Error('The revocation endpoint keeps answering pages.');
+          cursors.add(page.next);
+          const url = new URL(first);
+          url.searchParams.set('cursor', page.next);
+          next = get(url, false);
+          next.catch(() => {}); // awaited below; a rejection before then is not unhandled
+        }
+        const packed = page.packed;
+        for (let o = 0; o < packed.length; o += PACKED_RECORD_BYTES) {
+          const revokedAt = packed.readUInt32BE(o + 16);
+          if (this.#revoked.addBytes(packed, o, packed.readUInt32BE(o + 20))) added++;
+          if (maxRevokedAt === undefined || revokedAt > maxRevokedAt) maxRevokedAt = revokedAt;
+        }
         for (const item of page.items) {
           if (this.#revoked.add(item.jti, item.exp)) added++;
           if (maxRevokedAt === undefined || item.revoked_at > maxRevokedAt) maxRevokedAt = item.revoked_at;
         }
-        if (page.next === null) break;
-        if (cursors.has(page.next) || pages + 1 >= MAX_PAGES) throw new Error('The revocation endpoint keeps answering pages.');
-        cursors.add(page.next);
-        url = new URL(first);
-        url.searchParams.set('cursor', page.next);
+        if (next === undefined) break;
+        response = await next;
       }
       // Only a complete read moves `since` and the ETag: a poll that failed half-way is redone.
       this.#maxRevokedAt = maxRevokedAt;
@@ -160,10 +180,12 @@ interface Item {
   exp: number;
 }
 
-function parsePage(body: unknown): { items: Item[]; next: string | null } {
-  const b = body as { items?: unknown; next_cursor?: unknown } | null;
-  const items = b?.items;
+function parsePage(body: unknown): { items: Item[]; packed: Buffer; next: string | null } {
+  const b = body as { items?: unknown; packed?: unknown; next_cursor?: unknown } | null;
+  const items = b?.items ?? (b?.packed !== undefined ? [] : undefined);
   if (!Array.isArray(items)) throw new Error('The revocation response has no "items" array.');
+  const packed = b!.packed === undefined ? NONE : unpackRevocations(b!.packed);
+  if (packed === undefined) throw new Error('The revocation response has a malformed "packed" string.');
   const next = b!.next_cursor ?? null;
   if (next !== null && (typeof next !== 'string' || next.length === 0)) throw new Error('The revocation response has a malformed "next_cursor".');
   for (const raw of items as unknown[]) {
@@ -172,5 +194,5 @@ function parsePage(body: unknown): { items: Item[]; next: string | null } {
       throw new Error('A revocation item is malformed.');
     }
   }
-  return { items: items as Item[], next };
+  return { items: items as Item[], packed, next };
 }

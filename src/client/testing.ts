@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { PACKED_REVOCATIONS_TYPE, packRevocations } from './packed-revocations.js';
 import type { AuthClientOptions } from './options.js';
 
 export type TestAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
@@ -78,6 +79,11 @@ export interface JwksServerOptions {
    * list, like the reference's server. @default the client's limit
    */
   revocationPageSize?: number | false;
+  /**
+   * Answer a paged request whose `Accept` asks for it in the packed form, as the auth service
+   * does (docs/contract.md); `false` answers plain JSON only, like an older service. @default true
+   */
+  revocationPacked?: boolean;
 }
 
 export interface JwksServer {
@@ -88,7 +94,7 @@ export interface JwksServer {
   /** `<url>/api/v1/auth/revoked-jtis` */
   revocationUrl: string;
   /** Requests received so far, per endpoint. */
-  readonly requests: { jwks: number; revocation: number };
+  readonly requests: { jwks: number; revocation: number; /** of them answered in the packed form */ revocationPacked: number };
   /** Replaces the published keys. */
   setKeys(keys: Array<TestKeyPair | JWK>): void;
   /** `up` serves; `error` answers 503; `hang` never answers (for timeouts). Applies to both endpoints. */
@@ -103,19 +109,19 @@ export async function startJwksServer(options: JwksServerOptions): Promise<JwksS
   let keys = options.keys;
   let mode: 'up' | 'error' | 'hang' = 'up';
   const revoked: RevokedEntry[] = [];
-  const requests = { jwks: 0, revocation: 0 };
+  const requests = { jwks: 0, revocation: 0, revocationPacked: 0 };
   const hanging = new Set<ServerResponse>();
   const toJwk = (k: TestKeyPair | JWK): JWK => ('publicJwk' in k ? (k as TestKeyPair).publicJwk : (k as JWK));
 
   // The ETag is the digest of what the answer depends on: for a page, the whole list (a change on a
   // later page must move the first page's ETag too, as the auth service's list version does).
-  const send = (req: IncomingMessage, res: ServerResponse, body: unknown, cacheControl: string, version: unknown = body) => {
+  const send = (req: IncomingMessage, res: ServerResponse, body: unknown, cacheControl: string, version: unknown = body, type = 'application/json') => {
     const text = JSON.stringify(body);
     const etag = `"${createHash('sha256').update(JSON.stringify(version)).digest('base64url')}"`;
     res.setHeader('Cache-Control', cacheControl);
     res.setHeader('ETag', etag);
     if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    res.writeHead(200, { 'content-type': type }).end(text);
   };
 
   const server = createServer((req, res) => {
@@ -142,6 +148,13 @@ export async function startJwksServer(options: JwksServerOptions): Promise<JwksS
     const items = live.slice(start, start + size);
     const more = start + size < live.length;
     const next = more ? Buffer.from(positionOf(items[items.length - 1]!)).toString('base64url') : null;
+    // Packed when asked for (a plain substring test: this is a test server, not a negotiator).
+    if (options.revocationPacked !== false && (req.headers.accept ?? '').includes(PACKED_REVOCATIONS_TYPE)) {
+      requests.revocationPacked += 1;
+      const { packed, plain } = packRevocations(items.map((i) => ({ ...i, revokedAt: i.revoked_at })));
+      const body = { packed: packed.toString('base64'), items: plain.map(({ jti, revoked_at, exp }) => ({ jti, revoked_at, exp })), next_cursor: next };
+      return send(req, res, body, 'no-store', live, PACKED_REVOCATIONS_TYPE);
+    }
     send(req, res, { items, next_cursor: next }, 'no-store', live);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -176,11 +189,11 @@ export interface TestIssuer {
 
 /** A keypair, a local JWKS server and a minting function in one: the usual test setup. */
 export async function createTestIssuer(
-  options: { audience?: string; alg?: TestAlgorithm; maxAgeSeconds?: number; revocationBearer?: string; revocationPageSize?: number | false } = {},
+  options: { audience?: string; alg?: TestAlgorithm; maxAgeSeconds?: number; revocationBearer?: string; revocationPageSize?: number | false; revocationPacked?: boolean } = {},
 ): Promise<TestIssuer> {
   const key = await createTestKeyPair(options.alg);
-  const { maxAgeSeconds, revocationBearer, revocationPageSize } = options;
-  const server = await startJwksServer({ keys: [key], maxAgeSeconds, revocationBearer, revocationPageSize });
+  const { maxAgeSeconds, revocationBearer, revocationPageSize, revocationPacked } = options;
+  const server = await startJwksServer({ keys: [key], maxAgeSeconds, revocationBearer, revocationPageSize, revocationPacked });
   const audience = options.audience ?? 'test-api';
   return {
     key,

@@ -127,7 +127,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   // The JWKS handler and the CORS middleware are built once and shared by the app and the lean path.
   const jwksHandler = createJwksHandler({ config, keys, lifecycle });
   const cors = corsMiddleware(config);
-  const app = buildApp(deps, { jwks: jwksHandler, cors, metrics });
+  const { app, lean: leanPost } = buildApp(deps, { jwks: jwksHandler, cors, metrics });
   const jwks = metrics.timeLean(JWKS_PATH, jwksHandler);
   // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
   // headers first; everything else keeps the lean path.
@@ -136,7 +136,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     if (cors && req.url === JWKS_PATH && (req.headers.origin !== undefined || req.method === 'OPTIONS')) {
       cors(req, res, () => (lean ? jwks(req, res) : app(req, res))); // a preflight is answered by cors itself
     } else if (lean) jwks(req, res);
-    else app(req, res);
+    else if (!leanPost(req, res)) app(req, res);
   };
   await keys.start();
 

@@ -29,8 +29,18 @@ describe('the client loads no server-only dependency', () => {
     import { MessageChannel } from 'node:worker_threads';
     const { port1, port2 } = new MessageChannel();
     globalThis.__loaded = [];
-    port1.on('message', (url) => globalThis.__loaded.push(url));
+    const waiting = new Map();
+    port1.on('message', (url) => {
+      globalThis.__loaded.push(url);
+      waiting.get(url)?.();
+    });
     port1.unref();
+    // Resolves once the hook has reported \`url\`: the port delivers in order, so every module
+    // resolved before it has been reported too. Bounded: a lost message fails, never hangs.
+    globalThis.__reported = (url) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the resolve hook never reported ' + url)), 10000);
+      waiting.set(url, () => (clearTimeout(timer), waiting.delete(url), resolve()));
+    });
     register(${JSON.stringify(new URL(`file://${join(dir, 'hooks.mjs')}`).href)}, { data: { port: port2 }, transferList: [port2] });`);
 
   const loadedBy = (code: string): string[] => {
@@ -38,7 +48,11 @@ describe('the client loads no server-only dependency', () => {
     writeFileSync(entry, `
       import { createRequire } from 'node:module';
       ${code}
-      await new Promise((r) => setTimeout(r, 100)); // let the hook messages arrive
+      // A last import through the hook, after the code under test: once it is reported, all are.
+      const marker = 'data:text/javascript,export%20default%20' + Date.now();
+      const reported = globalThis.__reported(marker);
+      await import(marker);
+      await reported;
       const cjs = Object.keys(createRequire(import.meta.url).cache);
       process.stdout.write(JSON.stringify([...globalThis.__loaded, ...cjs]));`);
     const out = execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--import', 'tsx', entry], { cwd: ROOT, encoding: 'utf8' });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '../../src/client/testing.js';
@@ -93,6 +94,30 @@ describe('revocation polling', () => {
     const polls = await registry.getSingleMetric('pico_auth_client_revocation_polls_total')?.get();
     expect(polls?.values.reduce((n, v) => n + v.value, 0)).toBe(2);
   });
+
+  for (const packed of [true, false]) {
+    it(`reads UUID jtis packed (24 bytes each) and any other jti plain, when the server has the packed form: ${packed}`, async () => {
+      await issuer.close();
+      issuer = await createTestIssuer({ revocationBearer: BEARER, revocationPageSize: 3, revocationPacked: packed });
+      const exp = Math.floor(Date.now() / 1000) + 300;
+      const jtis = [...Array.from({ length: 6 }, () => randomUUID()), 'not-a-uuid', randomUUID().toUpperCase()];
+      for (const jti of jtis) issuer.server.revoke(jti, exp);
+      const a = await start({ ttlSeconds: 0.2 });
+      await a.client.warmUp();
+      // 8 records, 3 a page: 3 requests, every one answered packed when the server can.
+      expect(issuer.server.requests.revocation).toBe(3);
+      expect(issuer.server.requests.revocationPacked).toBe(packed ? 3 : 0);
+      for (const jti of jtis) expect((await a.get('/api/data', await issuer.mint({ jti }))).status, jti).toBe(401);
+      // Case matters: the uppercase form of a revoked lowercase UUID is another jti.
+      expect((await a.get('/api/data', await issuer.mint({ jti: jtis[0]!.toUpperCase() }))).status).toBe(200);
+      const keep = randomUUID();
+      expect((await a.get('/api/data', await issuer.mint({ jti: keep }))).status).toBe(200);
+      // An increment (since=, packed too) reaches the list.
+      issuer.server.revoke(keep, exp);
+      await vi.waitFor(async () => expect((await a.get('/api/data', await issuer.mint({ jti: keep }))).status).toBe(401), { timeout: 10_000, interval: 20 });
+      if (packed) expect(issuer.server.requests.revocationPacked).toBeGreaterThan(3);
+    });
+  }
 
   for (const [name, pageSize] of [['pages of 3 records', 3], ['no paging (the reference server)', false]] as const) {
     it(`loads a list longer than a page and polls increments: ${name}`, async () => {

@@ -71,7 +71,7 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     expect(ops(runtime, 'ENTRYPOINT').at(-1)?.args).toMatch(/^\["\/usr\/bin\/tini",\s*"--"\]$/);
     expect(ops(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r.args))).toBe(true);
-    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "dist/bundle/server.mjs"]');
+    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=16", "dist/bundle/server.mjs"]');
   });
 
   it('copies every file `npm run build` reads into the build stage', () => {
@@ -88,7 +88,11 @@ describe('Dockerfile', () => {
       const text = readFileSync(join(root, file), 'utf8');
       expect(text, file).toMatch(/dist\/bundle\/server\.mjs/);
       expect(text, file).not.toMatch(/dist\/server\/main\.js/);
+      // The image's V8 flags too (the young-generation cap the memory request is sized for).
+      expect(text, file).toMatch(/--max-semi-space-size=16/);
     }
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toBe('node --max-semi-space-size=16 dist/bundle/server.mjs');
   });
 
   it('writes nothing outside /tmp at run time: app files root-owned, no VOLUME, no writable workdir', () => {

@@ -20,6 +20,15 @@ export class FakeClock implements Clock {
     this.#now += ms;
   }
 
+  /**
+   * Moves `ms` past the later of this clock and the wall clock. The Redis scripts date a spend by
+   * max(service clock, Redis TIME), so "past the grace window" on Redis means past both; on a memory
+   * store it is simply later. Never moves the clock back.
+   */
+  advancePastWallClock(ms: number): void {
+    this.#now = Math.max(this.#now, Date.now()) + ms;
+  }
+
   /** Epoch seconds, as the stores date records. */
   seconds(): number {
     return Math.floor(this.#now / 1000);

@@ -53,13 +53,7 @@ function slowLoris(conn: Conn): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-};
+const waitFor = (cond: () => boolean | Promise<boolean>, ms = 5000) => expect.poll(cond, { timeout: ms, interval: 20 }).toBe(true);
 
 describe('service port sockets', () => {
   const services: AuthService[] = [];

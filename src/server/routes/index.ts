@@ -12,6 +12,8 @@ import { revokedJtisRoute } from './revoked-jtis.js';
 import { signInRoute } from './sign-in.js';
 
 export type { Lifecycle, RouteDeps, RouteLimits } from './deps.js';
+export { challengeHandlers } from './challenge.js';
+export { signInHandlers } from './sign-in.js';
 
 /** Every route under the base path `/api/v1/auth` (the JWKS is mounted by app.ts), one factory per endpoint file. */
 export function authRoutes(deps: RouteDeps): Router[] {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { PACKED_REVOCATIONS_TYPE } from '../../client/packed-revocations.js';
 import { AuthError } from '../errors/index.js';
 import { requireRole } from '../middleware/require-role.js';
 import { decodeCursor, encodeCursor } from '../stores/revocation-order.js';
@@ -13,6 +14,8 @@ const Cursor = { safeParse: (raw: unknown) => {
   return position === undefined ? { success: false as const } : { success: true as const, data: position };
 } };
 
+const EMPTY = Buffer.alloc(0);
+
 /** Records per store read when the whole list is streamed (no `limit`): a bounded read each. */
 const STREAM_PAGE = 1000;
 
@@ -24,6 +27,10 @@ const STREAM_PAGE = 1000;
  * - `?limit=N` (1-10000) asks for one page: `{"items": [...], "next_cursor": "<opaque>" | null}`;
  *   pass `cursor=<next_cursor>` (with the same `since`) for the next one. A cursor is a position in
  *   the list, so pages neither skip nor repeat records when others are added or pruned meanwhile.
+ * - A paged request whose `Accept` prefers `application/vnd.pico-auth.revoked-jtis.packed+json` gets
+ *   that form: `{"packed": "<base64 of 24-byte records>", "items": [...], "next_cursor"}`, the
+ *   lowercase-UUID records packed, any other in `items` (src/client/packed-revocations.ts). Anyone
+ *   else gets plain JSON, as before.
  * - Without `limit` or `cursor`, the whole list, as the reference's clients expect: `{"items": [...]}`,
  *   streamed page by page so that no single Redis call grows with the list.
  *
@@ -38,11 +45,18 @@ export function revokedJtisRoute({ sessions }: RouteDeps): Router {
     const after = param(req.query.cursor, Cursor, 'cursor: expected a next_cursor this endpoint returned.');
     const cached = versionOf(req.headers['if-none-match']);
     const list = sessions.revocations;
+    // The answer depends on Accept (packed or plain), so caches must key on it.
+    res.vary('Accept');
     if (limit === undefined && after === undefined) return streamRevocations(res, list, since, cached, STREAM_PAGE);
-    const page = await list({ since, after, limit: limit ?? STREAM_PAGE }, cached);
+    const packed = req.accepts(['application/json', PACKED_REVOCATIONS_TYPE]) === PACKED_REVOCATIONS_TYPE;
+    const page = await list({ since, after, limit: limit ?? STREAM_PAGE, packed }, cached);
     res.set({ ETag: `"rv-${page.version}"`, 'Cache-Control': 'private, no-cache' });
     if (page.items === null) return void res.status(304).end();
-    res.json({ items: page.items.map(wire), next_cursor: page.next === null ? null : encodeCursor(page.next) });
+    const next_cursor = page.next === null ? null : encodeCursor(page.next);
+    if (!packed) return void res.json({ items: page.items.map(wire), next_cursor });
+    // By hand: base64 needs no escaping, and JSON.stringify would scan a 320 KB string again.
+    const items = page.items.length === 0 ? '[]' : JSON.stringify(page.items.map(wire));
+    res.type(PACKED_REVOCATIONS_TYPE).send(`{"packed":"${(page.packed ?? EMPTY).toString('base64')}","items":${items},"next_cursor":${JSON.stringify(next_cursor)}}`);
   });
   return router;
 }

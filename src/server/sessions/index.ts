@@ -26,8 +26,8 @@ export { tokenPairBody, type TokenPair, type TokenPairBody } from './token-pair.
 export interface SessionService {
   /** A fresh challenge for an address (canonicalised here; 400 `invalid_address`), asked by `client`. */
   issueChallenge(address: string, client: string): Promise<IssuedChallenge>;
-  /** Wallet sign-in from the JSON body (its verifier parses it): a new session. */
-  signIn(body: Record<string, unknown>): Promise<TokenPair>;
+  /** Wallet sign-in from the JSON body (its verifier parses it), asked by `client` (as for issueChallenge): a new session. */
+  signIn(body: Record<string, unknown>, client?: string): Promise<TokenPair>;
   /** The admin bootstrap login from the JSON body: a new session with the admin role. */
   login(body: unknown): Promise<TokenPair>;
   /** Rotates a refresh token: a new pair, the old token spent. */

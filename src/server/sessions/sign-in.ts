@@ -15,6 +15,11 @@ export interface IssuedChallenge {
   expiresAt: number;
 }
 
+/** The bucket bounding a client's challenges for an address. Hashed: neither the address nor the client's IP appears in a Redis key. */
+function challengeBucket(address: string, client: string): string {
+  return createHash('sha256').update(`${address}\n${client}`).digest('base64url').slice(0, 32);
+}
+
 /**
  * A fresh 256-bit nonce for an address. Never refused for being one too many: one client holds at
  * most `challengeMaxOutstanding` challenges per address and a new one evicts its oldest, so a
@@ -27,9 +32,7 @@ export function challengeIssuer({ config, clock, stores, events }: Pick<SessionD
     const address = canonicalAddress(rawAddress);
     const issuedAt = epochSeconds(clock);
     const nonce = randomBytes(32).toString('hex');
-    // Hashed: neither the address nor the client's IP appears in a Redis key.
-    const bucket = createHash('sha256').update(`${address}\n${client}`).digest('base64url').slice(0, 32);
-    await stores.challenges.put({ nonce, address, issuedAt, expiresAt: issuedAt + ttl }, ttl, { bucket, max });
+    await stores.challenges.put({ nonce, address, issuedAt, expiresAt: issuedAt + ttl }, ttl, { bucket: challengeBucket(address, client), max });
     events.emit('challengeIssued');
     return { nonce, ttl, expiresAt: issuedAt + ttl };
   };
@@ -39,17 +42,19 @@ export function challengeIssuer({ config, clock, stores, events }: Pick<SessionD
  * Wallet sign-in. Order matters: the body is parsed by the algorithm's verifier first (a malformed
  * request burns nothing), then the named challenge is consumed atomically (spent whatever the
  * outcome, so it can never be tried twice), then the proof is checked against the address the
- * challenge was issued for. Every attempt emits one `signIn` outcome.
+ * challenge was issued for. Every attempt emits one `signIn` outcome. `client` (the route's client
+ * key) names the bucket the challenge was most likely bounded in: the store reads it alongside the
+ * nonce (a hint only: a client whose address changed since its challenge gets the same answer).
  */
 export function walletSignIn(deps: Pick<SessionDeps, 'clock' | 'stores' | 'wallets' | 'events'>, start: StartSession) {
   const { clock, stores, wallets, events } = deps;
-  return async (body: Record<string, unknown>): Promise<TokenPair> => {
+  return async (body: Record<string, unknown>, client?: string): Promise<TokenPair> => {
     let algorithm = typeof body.algorithm === 'string' && wallets.algorithms.includes(body.algorithm) ? body.algorithm : 'unknown';
     try {
       const verifier = wallets.get(body.algorithm);
       algorithm = verifier.algorithm;
       const parsed = verifier.parse(body);
-      const challenge = await stores.challenges.consume(parsed.nonce);
+      const challenge = await stores.challenges.consume(parsed.nonce, client === undefined ? undefined : challengeBucket(parsed.address, client));
       if (!challenge || challenge.expiresAt * 1000 < clock.now()) throw new AuthError('invalid_challenge');
       if (challenge.address !== parsed.address) throw new AuthError('address_mismatch', 'The challenge was issued for another address.');
       await verifier.verify(parsed, { now: clock.now() });

@@ -42,8 +42,11 @@ export interface ChallengeStore {
    * Atomically removes and returns the challenge for `nonce`, or null when unknown, spent, evicted
    * or expired. MUST be atomic across every replica sharing the backend: of any number of
    * concurrent consumers of one nonce, exactly one receives the record.
+   * `bucketHint`: the bucket the caller expects the challenge to be bounded in (the sign-in knows
+   * the address and the client). Only a hint: a store may read that bucket's state alongside the
+   * nonce (one round trip instead of two), and the answer is the same whatever the hint says.
    */
-  consume(nonce: string): Promise<ChallengeRecord | null>;
+  consume(nonce: string, bucketHint?: string): Promise<ChallengeRecord | null>;
 }
 
 /** Liveness of a store backend, for /readyz and metrics. */
@@ -170,11 +173,19 @@ export interface RevocationQuery {
   after?: string;
   /** The most records in the page (≥ 1). */
   limit: number;
+  /**
+   * Ask for the packed form (src/client/packed-revocations.ts): the records that pack come in `packed`
+   * (24 bytes each, no object per record), only the others in `items`. Same records, same order
+   * within each, same `next`.
+   */
+  packed?: boolean;
 }
 
 export interface RevocationPage {
-  /** Live records in list order; null when `ifVersion` is the current version. */
+  /** Live records in list order (with `packed`: those that did not pack); null when `ifVersion` is the current version. */
   items: RevocationEntry[] | null;
+  /** With `query.packed`: the page's records that pack, 24 bytes each, in list order. */
+  packed?: Buffer;
   /** Changes whenever the set of live records changes (add or prune); opaque. */
   version: string;
   /** The position to pass as `after` for the next page; null when this page ends the list. */

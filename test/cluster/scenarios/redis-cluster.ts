@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import type { TestCluster } from '../harness/cluster.js';
+import { waitUntil, type TestCluster } from '../harness/cluster.js';
 import { redisCommand, type RedisClusterSet } from '../harness/redis-topologies.js';
 import { report } from '../harness/stats.js';
 import { SignInLoad } from '../harness/traffic.js';
@@ -52,21 +52,33 @@ export async function auditOnOneSlot(cluster: TestCluster, set: RedisClusterSet)
   const slot = Number(await redisCommand(set.masters[0]!.port, 'CLUSTER', 'KEYSLOT', `${cluster.keyPrefix}mn:{mn}:data`));
   const slots = (await redisCommand(set.masters[0]!.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
   const port = slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
-  const monitor = await new Redis({ host: '127.0.0.1', port }).monitor();
+  const watcher = new Redis({ host: '127.0.0.1', port });
+  const monitor = await watcher.monitor();
   const auditCalls: string[][] = [];
+  const marker = `audit-monitor-${Date.now()}`;
+  let watching = false;
   // MONITOR also lists the commands a script runs (source "lua"): only the clients' calls count.
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) watching = true;
     if (source !== 'lua' && args.some((a) => a.startsWith(`${cluster.keyPrefix}mn:{mn}:`))) auditCalls.push(args);
   });
-  await sleep(100);
+  // Once the monitor has seen a command sent after it started, it sees every later one.
+  await redisCommand(port, 'ECHO', marker);
+  await waitUntil(() => watching, 5000, 'MONITOR sees the marker');
+  // The audit's order counter: one INCR per record it adds (unlike the records, not capped).
+  const audited = async () => Number(await redisCommand(port, 'GET', `${cluster.keyPrefix}mn:{mn}:seq`));
+  const auditedBefore = await audited();
   const started = Date.now();
   const load = new SignInLoad(cluster, 8).start();
-  await sleep(3000);
+  await sleep(3000); // the length of the load, not a wait for something
   const samples = await load.stop();
-  await sleep(300); // the last batches (50 ms) reach Redis
+  const signIns = samples.filter((s) => s.op === 'sign-in' && s.status === 200).length;
+  // The replicas flush their last batches (50 ms) after the load: wait until every sign-in the load
+  // saw succeed is in the audit, so that every audit call is counted.
+  await waitUntil(async () => (await audited()) >= auditedBefore + signIns, 5000, 'the last audit batches reach Redis');
   const windowMs = Date.now() - started;
   monitor.disconnect();
-  const signIns = samples.filter((s) => s.op === 'sign-in' && s.status === 200).length;
+  watcher.disconnect(); // else it reconnects to the stopped set and logs an unhandled error
   // Each replica writes at most one batch per 50 ms, whatever the sign-in rate: the slot's load is
   // bounded by replicas x 20 calls/s, not by sign-ins/s.
   const bound = cluster.replicas.size * Math.ceil(windowMs / AUDIT_BATCH_MS);

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthService, type AuthService } from '../../../src/server/index.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { RedisServerProcess } from '../../helpers/redis-server.js';
 import { makeKeyDir, postJson, signIn } from '../../helpers/service.js';
 
 const GRACE_SECONDS = 3;
 const PREFIX = 'grace:';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const familyOf = (token: string) => token.split('.')[0]!;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -26,6 +26,9 @@ describe('refresh grace window under Redis faults, two replicas', () => {
   let apiA: string;
   let apiB: string;
   const stopped = { frozen: false };
+  // Both replicas' time: "after the window" is a move of this clock. The faults themselves (a
+  // paused or frozen Redis, command timeouts) are real time.
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     redis = await RedisServerProcess.start();
@@ -34,6 +37,7 @@ describe('refresh grace window under Redis faults, two replicas', () => {
     const make = () =>
       createAuthService({
         serverAuth: { keysDir, logLevel: 'silent', issuer: 'https://auth.test', redisUrl: redis.url, redisKeyPrefix: PREFIX, redisCommandTimeoutMs: 300, refreshGraceSeconds: GRACE_SECONDS },
+        clock,
       });
     [a, b] = await Promise.all([make(), make()]);
     apiA = `${(await a.listen(0, '127.0.0.1')).url}/api/v1/auth`;
@@ -64,9 +68,13 @@ describe('refresh grace window under Redis faults, two replicas', () => {
     expect(live.map((t) => t.hash)).toEqual([hashOf(held)]);
   }
 
-  /** After the window: the first token is reuse, which revokes the family, so `held` dies too. */
-  async function expectReuseAfterWindow(spent: string, held: string, spentAt: number): Promise<void> {
-    await sleep(Math.max(0, spentAt + GRACE_SECONDS * 1000 + 200 - Date.now()));
+  /**
+   * After the window: the first token is reuse, which revokes the family, so `held` dies too.
+   * Called after the spend; the store dated it by max(service clock, Redis TIME), so the clock
+   * moves past both.
+   */
+  async function expectReuseAfterWindow(spent: string, held: string): Promise<void> {
+    clock.advancePastWallClock(GRACE_SECONDS * 1000 + 200);
     const reuse = await postJson(`${apiB}/refresh`, { refresh_token: spent });
     expect(reuse.status).toBe(401);
     expect(reuse.json.error).toBe('refresh_token_reused');
@@ -79,12 +87,7 @@ describe('refresh grace window under Redis faults, two replicas', () => {
   /** Waits until the store shows the token spent (the delayed script ran), or fails. */
   async function spentInStore(token: string): Promise<void> {
     const key = `${PREFIX}rt:{${familyOf(token)}}:${hashOf(token)}`;
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      if ((await admin.get(key))?.startsWith('1')) return;
-      await sleep(20);
-    }
-    throw new Error('the delayed rotation never ran');
+    await expect.poll(async () => (await admin.get(key))?.startsWith('1'), { timeout: 5000, interval: 20, message: 'the delayed rotation never ran' }).toBe(true);
   }
 
   it('Redis paused mid-request (CLIENT PAUSE WRITE): the 503 spent the token, the retry still gets a working one', async () => {
@@ -96,14 +99,13 @@ describe('refresh grace window under Redis faults, two replicas', () => {
     await admin.call('CLIENT', 'UNPAUSE');
     // The rotation the client saw fail runs now: the token is spent although the answer was 503.
     await spentInStore(first);
-    const spentAt = Date.now();
     const retry = await postJson(`${apiA}/refresh`, { refresh_token: first });
     expect(retry.status).toBe(200);
     await expectOneLiveChain(retry.json.refresh_token);
     const next = await postJson(`${apiB}/refresh`, { refresh_token: retry.json.refresh_token });
     expect(next.status).toBe(200);
     await expectOneLiveChain(next.json.refresh_token);
-    await expectReuseAfterWindow(first, next.json.refresh_token, spentAt);
+    await expectReuseAfterWindow(first, next.json.refresh_token);
   }, 20_000);
 
   it('Redis frozen (SIGSTOP) during a refresh and its retry: after it resumes, the next retry gets a working token', async () => {
@@ -116,18 +118,16 @@ describe('refresh grace window under Redis faults, two replicas', () => {
     redis.signal('SIGCONT');
     stopped.frozen = false;
     await spentInStore(first);
-    const spentAt = Date.now();
     const retry = await postJson(`${apiB}/refresh`, { refresh_token: first });
     expect(retry.status).toBe(200);
     await expectOneLiveChain(retry.json.refresh_token);
     expect((await postJson(`${apiA}/refresh`, { refresh_token: first })).json.refresh_token).toBe(retry.json.refresh_token);
-    await expectReuseAfterWindow(first, retry.json.refresh_token, spentAt);
+    await expectReuseAfterWindow(first, retry.json.refresh_token);
   }, 20_000);
 
   it('40 parallel refreshes of one token across both replicas: all get the same working token, no family revoked', async () => {
     const { refresh_token: first } = await signIn(apiA);
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => postJson(`${i % 2 ? apiA : apiB}/refresh`, { refresh_token: first })));
-    const spentAt = Date.now(); // no earlier than the rotation: the window is waited out in full
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
     const held = new Set(results.map((r) => r.json.refresh_token as string));
     expect(held.size).toBe(1);
@@ -137,6 +137,6 @@ describe('refresh grace window under Redis faults, two replicas', () => {
     expect((await tokensOf(familyOf(first))).filter((t) => !t.live).map((t) => t.hash)).toEqual([hashOf(first)]);
     const next = await postJson(`${apiB}/refresh`, { refresh_token: token });
     expect(next.status).toBe(200);
-    await expectReuseAfterWindow(first, next.json.refresh_token, spentAt);
+    await expectReuseAfterWindow(first, next.json.refresh_token);
   }, 20_000);
 });

@@ -36,13 +36,8 @@ class FakeSecretVolume {
   }
 }
 
-const waitFor = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** The manager re-reads the directory on a real interval (file events are real): polled, bounded. */
+const waitFor = (cond: () => boolean, ms = 3000) => expect.poll(cond, { timeout: ms, interval: 20 }).toBe(true);
 
 describe('KeyManager on a kubelet-style Secret mount', () => {
   const cleanups: (() => void)[] = [];

@@ -22,17 +22,10 @@ function run(env: Record<string, string>) {
   return { child, exited, output: () => out };
 }
 
+/** Polls `url` (bounded: the child compiles TypeScript as it starts) until it answers 200. */
 async function waitReady(url: string, ms = 40_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready: ${url}`);
+  const status = async () => (await fetch(url).catch(() => undefined))?.status; // undefined: not listening yet
+  await expect.poll(status, { timeout: ms, interval: 100, message: `not ready: ${url}` }).toBe(200);
 }
 
 describe('the service process', { timeout: 90_000 }, () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/server/logger.js';
 import { createAuthService } from '../../../src/server/index.js';
 import { generateKeyPem } from '../../../src/server/keys/index.js';
@@ -13,6 +14,10 @@ describe('lifecycle logs', () => {
   it('log start, each key reload, each Redis state change and shutdown once each', async () => {
     const logs = captureLogs('trace');
     const redis = await RedisServerProcess.start();
+    // Counts the service's connection attempts to this Redis (ioredis dials through net.createConnection;
+    // if that changes, the poll below fails loudly instead of passing without reconnects).
+    const dials = vi.spyOn(net, 'createConnection');
+    const attempts = () => dials.mock.calls.filter(([options]) => (options as { port?: unknown }).port === redis.port).length;
     const keysDir = makeKeyDir('EdDSA');
     const service = await createAuthService({ logger: logs.logger, serverAuth: { keysDir, redisUrl: redis.url, shutdownGraceSeconds: 1 } });
     try {
@@ -24,11 +29,11 @@ describe('lifecycle logs', () => {
       // An outage long enough for several reconnect attempts: one line for the loss, one for the
       // first error, one when it is back; not one per attempt.
       await redis.stop('SIGKILL');
+      const before = attempts();
       expect((await postJson(`${url}/api/v1/auth/challenge`, { address: ed25519Wallet().address })).status).toBe(503);
-      await new Promise((r) => setTimeout(r, 1200));
+      await expect.poll(attempts, { timeout: 10_000, interval: 25 }).toBeGreaterThanOrEqual(before + 3); // three failed reconnects
       await redis.start();
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && logs.withMsg('redis ready').length < 2) await new Promise((r) => setTimeout(r, 50));
+      await expect.poll(() => logs.withMsg('redis ready').length, { timeout: 5000, interval: 25 }).toBe(2);
       expect(logs.withMsg('redis disconnected')).toHaveLength(1);
       expect(logs.withMsg('redis error')).toHaveLength(1);
       expect(logs.withMsg('redis ready')).toHaveLength(2);
@@ -43,6 +48,7 @@ describe('lifecycle logs', () => {
       for (let i = 0; i < 3; i++) await service.keys.check();
       expect(logs.withMsg('keyring reloaded')).toHaveLength(1);
     } finally {
+      dials.mockRestore();
       await service.close();
       await service.close(); // idempotent: still one shutdown
       await redis.stop();

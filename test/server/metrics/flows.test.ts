@@ -11,14 +11,20 @@ const CHEAP_SCRYPT = { ln: 10, r: 8, p: 1 };
 /** Real flows over HTTP against a running service; every assertion reads GET /metrics. */
 describe('metrics follow real flows', () => {
   let svc: RunningService;
+  // The service's time: "past the grace window" is a move of this clock, not a sleep.
+  const clock = new FakeClock();
   const metrics = () => scrape(`${svc.url}/metrics`);
   beforeAll(async () => {
-    svc = await startService({
-      adminEmail: ADMIN.email,
-      adminPasswordHash: await hashPassword(ADMIN.password, CHEAP_SCRYPT),
-      rateLimitChallengePerAddress: 2,
-      refreshGraceSeconds: 1,
-    });
+    svc = await startService(
+      {
+        adminEmail: ADMIN.email,
+        adminPasswordHash: await hashPassword(ADMIN.password, CHEAP_SCRYPT),
+        rateLimitChallengePerAddress: 2,
+        refreshGraceSeconds: 1,
+      },
+      'memory',
+      { clock },
+    );
   });
   afterAll(() => svc.close());
 
@@ -60,7 +66,7 @@ describe('metrics follow real flows', () => {
     const before = await metrics();
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1100)); // past the one-second grace window
+    clock.advance(1100); // past the one-second grace window
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: first.refresh_token })).json.error).toBe('refresh_token_reused');
     expect((await postJson(`${svc.api}/refresh`, { refresh_token: 'not-a-refresh-token' })).status).toBe(401);
     const after = await metrics();
@@ -74,12 +80,12 @@ describe('metrics follow real flows', () => {
   });
 
   it('counts a refresh token presented after its lifetime as expired (401 invalid_refresh_token)', async () => {
-    const clock = new FakeClock();
-    const timed = await startService({ refreshTokenExpireDays: 1 }, 'memory', { clock });
+    const timedClock = new FakeClock();
+    const timed = await startService({ refreshTokenExpireDays: 1 }, 'memory', { clock: timedClock });
     try {
       const first = await signIn(timed.api);
       const before = await scrape(`${timed.url}/metrics`);
-      clock.advance(86_400_000 + 1000);
+      timedClock.advance(86_400_000 + 1000);
       const late = await postJson(`${timed.api}/refresh`, { refresh_token: first.refresh_token });
       expect(late.status).toBe(401);
       expect(late.json.error).toBe('invalid_refresh_token');

@@ -10,6 +10,8 @@ describe('request log', () => {
   const quiet = captureLogs('info');
   let server: Server;
   let base: string;
+  /** Request ids the hanging route has received (it never answers them). */
+  const hanging: string[] = [];
 
   beforeAll(async () => {
     const log = requestLog(logs.logger);
@@ -17,7 +19,7 @@ describe('request log', () => {
     server = createServer((req, res) => {
       const status = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
       (req.url?.startsWith('/quiet') ? quietLog : log)(req, res, () => {
-        if (req.url?.startsWith('/hang')) return; // never answers: the client aborts
+        if (req.url?.startsWith('/hang')) return void hanging.push(String(req.headers['x-request-id'])); // never answers: the client aborts
         res.statusCode = status;
         res.end('x');
       });
@@ -44,10 +46,14 @@ describe('request log', () => {
     const req = request(`${base}/hang`, { headers: { 'x-request-id': 'gone-1' } });
     req.on('error', () => undefined);
     req.end();
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => hanging).toContain('gone-1'); // the server is handling it
     req.destroy();
     await expect.poll(() => levelOf('gone-1')).toMatchObject({ level: 40, msg: 'GET unmatched aborted' });
-    await new Promise((r) => setTimeout(r, 50));
+    // A request made after the abort was logged, and logged itself: whatever the abort could still
+    // have set off on the server (a second close or finish) came before it.
+    const after = await fetch(`${base}/x`, { headers: { 'x-request-id': 'after-gone-1' } });
+    await after.text();
+    await expect.poll(() => levelOf('after-gone-1')).toBeDefined();
     expect(logs.lines().filter((l) => (l.req as { id?: string } | undefined)?.id === 'gone-1')).toHaveLength(1);
   });
 

@@ -40,7 +40,9 @@ describe('createRedisClient', () => {
       await new Promise((resolve) => client.once('ready', resolve));
       await admin.call('CLIENT', 'PAUSE', '5000', 'ALL');
       const first = client.get('k').catch((e: Error) => e);
-      await new Promise((r) => setTimeout(r, 20)); // a later turn: with auto-pipelining it waits for `first`
+      // A later turn, after the one where auto-pipelining would send `first`'s batch (a setImmediate
+      // queued by that get, so before ours): with auto-pipelining the next command waits for `first`.
+      await new Promise((r) => setImmediate(r));
       const started = performance.now();
       const second = await client.get('k').catch((e: Error) => e);
       const elapsed = performance.now() - started;

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noRedis } from '../../helpers/redis.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { claimsOf } from './session-helpers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const store of ['memory', 'redis'] as const) {
   describe.skipIf(store === 'redis' && noRedis())(`POST /refresh (${store} store)`, () => {
     let svc: RunningService;
     let short: RunningService;
     let strict: RunningService;
+    // `short`'s time: "after the grace window" is a move of this clock, not a sleep.
+    const shortClock = new FakeClock();
     beforeAll(async () => {
-      // The default grace window (30 s); a one-second one, so that "after the window" is quick to reach; none.
-      [svc, short, strict] = await Promise.all([startService({}, store), startService({ refreshGraceSeconds: 1 }, store), startService({ refreshGraceSeconds: 0 }, store)]);
+      // The default grace window (30 s); a one-second one on a fake clock; none.
+      [svc, short, strict] = await Promise.all([startService({}, store), startService({ refreshGraceSeconds: 1 }, store, { clock: shortClock }), startService({ refreshGraceSeconds: 0 }, store)]);
     });
     afterAll(() => Promise.all([svc.close(), short.close(), strict.close()]));
     const refresh = (refresh_token: string, on = svc) => postJson(`${on.api}/refresh`, { refresh_token });
@@ -55,7 +56,7 @@ for (const store of ['memory', 'redis'] as const) {
     it('after the grace window, reuse gets 401 and revokes the whole family', async () => {
       const first = await signIn(short.api);
       const second = await refresh(first.refresh_token, short);
-      await sleep(1100);
+      shortClock.advancePastWallClock(1100); // past the one-second window
       const reuse = await refresh(first.refresh_token, short);
       expect(reuse.status).toBe(401);
       expect(reuse.json.error).toBe('refresh_token_reused');

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToUuid, PACKED_REVOCATIONS_TYPE } from '../../../src/client/packed-revocations.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { noRedis } from '../../helpers/redis.js';
 import { postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { adminSettings, bearer, FLEET_SECRET, getJson, operatorToken, serviceToken } from './session-helpers.js';
+
+type Item = { jti: string; revoked_at: number; exp: number };
 
 for (const store of ['memory', 'redis'] as const) {
   describe.skipIf(store === 'redis' && noRedis())(`GET /revoked-jtis (${store} store)`, () => {
@@ -101,6 +105,48 @@ for (const store of ['memory', 'redis'] as const) {
       expect(fromLast.json.items.every((i: { revoked_at: number }) => i.revoked_at >= last.revoked_at)).toBe(true);
       expect(fromLast.json.items).toContainEqual(last);
       expect(fromLast.json.next_cursor).toBeNull();
+    });
+
+    it('answers a paged request in the packed form when Accept asks for it: the same records, cursors and ETag', async () => {
+      const tag = `packed-${Date.now()}`;
+      const uuids = Array.from({ length: 5 }, () => randomUUID());
+      for (const jti of [...uuids, `${tag}-a`, randomUUID().toUpperCase()]) await revoke({ jti });
+      const accept = { accept: `${PACKED_REVOCATIONS_TYPE}, application/json;q=0.9` };
+      const plain: Item[] = [];
+      const packed: Item[] = [];
+      let cursor: string | null = null;
+      for (let guard = 0; ; guard++) {
+        expect(guard).toBeLessThan(100);
+        const q: string = `?limit=3${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const a = await list(q);
+        const b = await list(q, op, accept);
+        expect(a.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(b.headers.get('content-type')).toMatch(/^application\/vnd\.pico-auth\.revoked-jtis\.packed\+json/);
+        expect(b.headers.get('vary')).toMatch(/accept/i);
+        expect(b.headers.get('etag')).toBe(a.headers.get('etag'));
+        expect(Object.keys(b.json).sort()).toEqual(['items', 'next_cursor', 'packed']);
+        expect(b.json.next_cursor).toBe(a.json.next_cursor);
+        const bytes = Buffer.from(b.json.packed, 'base64');
+        expect(bytes.length % 24).toBe(0);
+        for (let o = 0; o < bytes.length; o += 24) packed.push({ jti: bytesToUuid(bytes, o), revoked_at: bytes.readUInt32BE(o + 16), exp: bytes.readUInt32BE(o + 20) });
+        packed.push(...b.json.items);
+        plain.push(...a.json.items);
+        cursor = a.json.next_cursor;
+        if (cursor === null) break;
+      }
+      const byJti = (x: Item, y: Item) => (x.jti < y.jti ? -1 : 1);
+      expect(packed.sort(byJti)).toEqual([...plain].sort(byJti));
+      // The lowercase UUIDs travelled packed; the others plain.
+      expect(uuids.every((u) => packed.some((p) => p.jti === u))).toBe(true);
+      // 304 for the packed form too, on the same ETag.
+      const first = await list('?limit=3', op, accept);
+      expect((await list('?limit=3', op, { ...accept, 'if-none-match': first.headers.get('etag')! })).status).toBe(304);
+      // An old client (no Accept, or */*) and the whole-list stream get today's JSON.
+      for (const headers of [{}, { accept: '*/*' }, { accept: 'application/json' }] as Record<string, string>[]) {
+        const res = await list('?limit=3', op, headers);
+        expect(Object.keys(res.json).sort(), JSON.stringify(headers)).toEqual(['items', 'next_cursor']);
+      }
+      expect(Object.keys((await list('', op, accept)).json)).toEqual(['items']);
     });
 
     it('answers 400 for a malformed since, limit or cursor', async () => {

@@ -4,7 +4,11 @@ import { noRedis, redisUrl } from '../../helpers/redis.js';
 import { postJson, signIn, startService, type RunningService } from '../../helpers/service.js';
 import { adminSettings, getJson, operatorToken } from './session-helpers.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits (polled, bounded) until the wall clock is past epoch second `s`. Real time is the point
+ * here: the family's end and its keys' EXPIRETIME are Redis's own seconds.
+ */
+const pastSecond = (s: number) => expect.poll(() => Math.floor(Date.now() / 1000), { timeout: 3000, interval: 20 }).toBeGreaterThan(s);
 
 /**
  * The family's lifetime does not slide (issue 15): it ends `refresh_token_expire_days` after the
@@ -38,7 +42,7 @@ describe.skipIf(noRedis())('refresh family lifetime', () => {
 
     let token = signedIn.refresh_token;
     for (let i = 0; i < 2; i++) {
-      await sleep(1100); // a lifetime re-armed on refresh would move by at least a second
+      await pastSecond(started + i); // a lifetime re-armed on refresh would move by at least a second
       const res = await postJson(`${svc.api}/refresh`, { refresh_token: token });
       expect(res.status).toBe(200);
       token = res.json.refresh_token;

@@ -107,6 +107,28 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
         expect(await challenges.consume(c!.nonce)).toEqual(c);
       });
 
+      it('answers the same whatever bucket the consumer hints at (right, wrong or none)', async () => {
+        const { challenges, clock } = await fresh();
+        const now = () => clock.seconds();
+        const address = '04'.repeat(32);
+        const bound = { bucket: `b-${nonce().slice(0, 16)}`, max: 2 };
+        const recs = Array.from({ length: 6 }, () => ({ nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 }));
+        for (const rec of recs) await challenges.put(rec, 60, bound);
+        const wrong = `b-${nonce().slice(0, 16)}`;
+        // Evicted (the oldest four) whatever the hint; the newest two consumable with either hint.
+        expect(await challenges.consume(recs[0]!.nonce, bound.bucket)).toBeNull();
+        expect(await challenges.consume(recs[1]!.nonce, wrong)).toBeNull();
+        expect(await challenges.consume(recs[2]!.nonce)).toBeNull();
+        expect(await challenges.consume(recs[4]!.nonce, wrong)).toEqual(recs[4]);
+        expect(await challenges.consume(recs[5]!.nonce, bound.bucket)).toEqual(recs[5]);
+        expect(await challenges.consume(recs[5]!.nonce, bound.bucket)).toBeNull();
+        // An unbounded challenge with a hint, and an unknown nonce with one.
+        const unbounded = { nonce: nonce(), address, issuedAt: now(), expiresAt: now() + 60 };
+        await challenges.put(unbounded, 60);
+        expect(await challenges.consume(unbounded.nonce, bound.bucket)).toEqual(unbounded);
+        expect(await challenges.consume(nonce(), bound.bucket)).toBeNull();
+      });
+
       it('gives a nonce to exactly one of many concurrent consumers', async () => {
         const { challenges, clock } = await fresh();
         const now = () => clock.seconds();

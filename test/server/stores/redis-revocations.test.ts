@@ -3,10 +3,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config/index.js';
 import { createRedisStores, type Stores } from '../../../src/server/stores/index.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { RedisServerProcess } from '../../helpers/redis-server.js';
 
-const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The stores' time: expiry and pruning follow it ("after the expiry" is a move, not a sleep). */
+const clock = new FakeClock();
+const now = () => clock.seconds();
 
 /**
  * The revocation list never costs Redis one command whose work grows with the list: every range
@@ -23,7 +25,7 @@ describe('redis revocation store: bounded commands', () => {
   beforeAll(async () => {
     server = await RedisServerProcess.start();
     admin = new Redis(server.url);
-    stores = createRedisStores(loadConfig({ redisUrl: server.url, redisKeyPrefix: prefix }), pino({ level: 'silent' }));
+    stores = createRedisStores(loadConfig({ redisUrl: server.url, redisKeyPrefix: prefix }), pino({ level: 'silent' }), { clock });
     expect(await (stores as Stores & { whenReady(ms: number): Promise<boolean> }).whenReady(5000)).toBe(true);
   });
   afterAll(async () => {
@@ -32,16 +34,27 @@ describe('redis revocation store: bounded commands', () => {
     await server?.stop();
   });
 
-  /** Runs `work` and returns every command Redis executed meanwhile (name and arguments). */
+  /**
+   * Runs `work` and returns every command Redis executed meanwhile (name and arguments). MONITOR
+   * streams commands in the order Redis executes them, so once the monitor has seen a marker sent
+   * before `work` it is watching, and once it has seen one sent after, it has seen all of `work`.
+   */
+  let markers = 0;
   async function monitored(work: () => Promise<void>): Promise<string[][]> {
     const monitor = await admin.duplicate().monitor();
     const seen: string[][] = [];
     monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
-    await sleep(50);
+    const mark = async () => {
+      const marker = `monitor-mark-${++markers}`;
+      await admin.echo(marker);
+      await expect.poll(() => seen.some((a) => a[0]!.toLowerCase() === 'echo' && a[1] === marker), { timeout: 5000, interval: 10 }).toBe(true);
+      return marker;
+    };
+    const marks = [await mark()];
     await work();
-    await sleep(100);
+    marks.push(await mark());
     monitor.disconnect();
-    return seen;
+    return seen.filter((a) => !(a[0]!.toLowerCase() === 'echo' && marks.includes(a[1]!)));
   }
 
   function assertBounded(commands: string[][]): void {
@@ -81,7 +94,7 @@ describe('redis revocation store: bounded commands', () => {
 
     const soon = now() + 1;
     await revokeAll(600, 'short', soon);
-    await sleep((soon + 1) * 1000 - Date.now());
+    clock.advance(2000); // past `soon`: the 600 are expired for the store
     const prunes = await monitored(async () => {
       for (let i = 0; i < 4; i++) await stores.revocations.list({ since: 0, limit: 1 }); // each call prunes ≤ 200
     });
@@ -94,7 +107,7 @@ describe('redis revocation store: bounded commands', () => {
 
   it('moves records written by the earlier layout (one sorted set by revocation time) into the list', async () => {
     const p = 'legacy:rv:{rv}:';
-    const legacy = createRedisStores(loadConfig({ redisUrl: server.url, redisKeyPrefix: 'legacy:' }), pino({ level: 'silent' }));
+    const legacy = createRedisStores(loadConfig({ redisUrl: server.url, redisKeyPrefix: 'legacy:' }), pino({ level: 'silent' }), { clock });
     try {
       const t = now();
       const pipe = admin.pipeline();

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { MintRecord, RevocationRecord, RevocationStore } from '../../../src/server/stores/types.js';
+import { bytesToUuid, PACKED_RECORD_BYTES } from '../../../src/client/packed-revocations.js';
+import type { MintRecord, RevocationEntry, RevocationRecord, RevocationStore } from '../../../src/server/stores/types.js';
 import { freshStores, type StoresFactory } from './conformance.js';
 
 const id = () => randomBytes(8).toString('hex');
@@ -8,6 +9,14 @@ const id = () => randomBytes(8).toString('hex');
 const entry = ({ jti, revokedAt, exp }: RevocationRecord) => ({ jti, revokedAt, exp });
 /** The list order: revocation time, then exp, then jti (byte order). */
 const listOrder = (a: RevocationRecord, b: RevocationRecord) => a.revokedAt - b.revokedAt || a.exp - b.exp || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0);
+const entryOrder = (a: RevocationEntry, b: RevocationEntry) => a.revokedAt - b.revokedAt || a.exp - b.exp || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0);
+/** The records of a packed page (24 bytes each: UUID, revoked_at, exp). */
+function unpack(bytes: Buffer): RevocationEntry[] {
+  expect(bytes.length % PACKED_RECORD_BYTES).toBe(0);
+  const out: RevocationEntry[] = [];
+  for (let o = 0; o < bytes.length; o += PACKED_RECORD_BYTES) out.push({ jti: bytesToUuid(bytes, o), revokedAt: bytes.readUInt32BE(o + 16), exp: bytes.readUInt32BE(o + 20) });
+  return out;
+}
 const all = (since = 0) => ({ since, limit: 10_000 });
 /** Every page from `since`, `limit` records at a time, following `next`. */
 async function readPages(store: RevocationStore, since: number, limit: number) {
@@ -121,6 +130,47 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
         const after = await revocations.list(all(), before.version);
         expect(after.items).toEqual([]);
         expect(after.version).not.toBe(before.version);
+      });
+
+      it('reads the same pages in the packed form: UUID records as 24 bytes, any other plain, same cursors', async () => {
+        const { revocations, clock, passTime } = await fresh();
+        const t = now();
+        const records = [
+          rev({ jti: randomUUID(), revokedAt: t - 40, exp: t + 1 }), // expires before the read
+          ...Array.from({ length: 6 }, (_, i) => rev({ jti: randomUUID(), revokedAt: t - 30 + i })),
+          rev({ jti: 'not-a-uuid.7', revokedAt: t - 27 }),
+          rev({ jti: randomUUID().toUpperCase(), revokedAt: t - 26 }), // a UUID, but not the lowercase form: plain
+          rev({ jti: randomUUID(), revokedAt: t - 20 }),
+        ];
+        for (const r of records) await revocations.revoke(r);
+        await passTime((t + 2) * 1000 - clock.now() + 20);
+        const live = records.slice(1).sort(listOrder).map(entry);
+        for (const [since, limit] of [[0, 3], [0, 100], [t - 27, 2], [t - 20, 1]] as const) {
+          const plain: RevocationEntry[] = [];
+          const packed: RevocationEntry[] = [];
+          let after: string | undefined;
+          for (let guard = 0; ; guard++) {
+            expect(guard).toBeLessThan(20);
+            const a = await revocations.list({ since, after, limit });
+            const b = await revocations.list({ since, after, limit, packed: true });
+            expect(b.next).toBe(a.next);
+            expect(b.version).toBe(a.version);
+            expect(a.packed).toBeUndefined();
+            const unpacked = unpack(b.packed!);
+            // Every record once, in one form or the other, each form in list order.
+            expect([...unpacked, ...b.items!].sort(entryOrder)).toEqual(a.items);
+            expect(b.items!.every((e) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(e.jti))).toBe(true);
+            expect(unpacked).toEqual(a.items!.filter((e) => unpacked.some((u) => u.jti === e.jti)));
+            plain.push(...a.items!);
+            packed.push(...unpacked, ...b.items!);
+            if (a.next === null) break;
+            after = a.next;
+          }
+          expect(plain, `since ${since}, limit ${limit}`).toEqual(live.filter((e) => e.revokedAt >= since));
+          expect(packed.sort(entryOrder)).toEqual(plain);
+        }
+        const v = (await revocations.list(all())).version;
+        expect(await revocations.list({ ...all(), packed: true }, v)).toMatchObject({ items: null, version: v, next: null });
       });
 
       it('records exactly once under concurrent revokes of one jti', async () => {

@@ -24,7 +24,7 @@ export class MemoryChallengeStore implements ChallengeStore {
     this.#buckets.set(bound.bucket, nonces, { ttl: ttlSeconds * 1000 });
   }
 
-  async consume(nonce: string): Promise<ChallengeRecord | null> {
+  async consume(nonce: string, _bucketHint?: string): Promise<ChallengeRecord | null> {
     const record = this.#map.get(nonce);
     this.#map.delete(nonce);
     return record ?? null;

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { packRevocations } from '../../../client/packed-revocations.js';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { positionOf, positionOfSince } from '../revocation-order.js';
 import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
@@ -64,7 +65,9 @@ export class MemoryRevocationStore implements RevocationStore {
       items.push({ jti, revokedAt, exp });
     }
     const next = items.length === query.limit && i < this.#ordered.length ? this.#ordered[i - 1]!.position : null;
-    return { items, version, next };
+    if (!query.packed) return { items, version, next };
+    const { packed, plain } = packRevocations(items);
+    return { items: plain, packed, version, next };
   }
 
   #prune(): void {

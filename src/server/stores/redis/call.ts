@@ -12,8 +12,3 @@ export async function redisCall<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-/** MULTI/EXEC reports per-command errors in its result instead of throwing: this throws them. */
-export function execOrThrow(results: [Error | null, unknown][] | null): void {
-  if (!results) throw new Error('transaction aborted');
-  for (const [err] of results) if (err) throw err;
-}

@@ -42,15 +42,26 @@ export class RedisChallengeStore implements ChallengeStore {
     await redisCall(() => this.#redis.set(this.#prefix + record.nonce, JSON.stringify(fields), 'EX', ttlSeconds));
   }
 
-  async consume(nonce: string): Promise<ChallengeRecord | null> {
-    const raw = await redisCall(() => this.#redis.getdel(this.#prefix + nonce));
+  async consume(nonce: string, bucketHint?: string): Promise<ChallengeRecord | null> {
+    // With a hint, the bucket's counter is read right behind the GETDEL, without waiting for its
+    // answer (one round trip; on one connection Redis runs them in this order, as before); a wrong
+    // hint costs the second read the unhinted path always makes. Two commands, not a script: the
+    // keys are in different Cluster slots.
+    const spent = redisCall(() => this.#redis.getdel(this.#prefix + nonce));
+    const hinted = bucketHint === undefined ? undefined : this.#latest(bucketHint);
+    hinted?.catch(() => undefined); // awaited below only when the hint was right
+    const raw = await spent;
     if (raw === null) return null;
     const [address, issuedAt, expiresAt, bucket, seq, max] = JSON.parse(raw) as [string, number, number, string?, number?, number?];
     if (bucket !== undefined) {
-      // A missing counter (lost in a failover) evicts nothing.
-      const latest = Number((await redisCall(() => this.#redis.get(this.#seqPrefix + bucket))) ?? 0);
+      const latest = await (bucket === bucketHint && hinted ? hinted : this.#latest(bucket));
       if (latest - seq! >= max!) return null;
     }
     return { nonce, address, issuedAt, expiresAt };
+  }
+
+  /** The bucket's newest sequence number; a missing counter (lost in a failover) evicts nothing. */
+  async #latest(bucket: string): Promise<number> {
+    return Number((await redisCall(() => this.#redis.get(this.#seqPrefix + bucket))) ?? 0);
   }
 }
