@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { generateKeyPem } from '../../src/server/keys/index.js';
 import { freePort } from '../helpers/redis-server.js';
 import { deleteByPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { signIn } from '../helpers/service.js';
+import { repoRoot } from '../kube/tools.js';
 import { loadImages, type NodeImages } from './images.js';
 
 /**
@@ -85,7 +86,8 @@ describe('the image built from our Dockerfile, run with the chart security setti
     const top = await pm(['top', name, 'user', 'pid', 'args']);
     const lines = top.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
     const pid1 = lines.find((l) => l[1] === '1');
-    expect(pid1?.slice(2).join(' ')).toMatch(/^\/usr\/bin\/tini -- node dist\/bundle\/server\.mjs/);
+    // PID 1 runs exactly the Dockerfile's ENTRYPOINT + CMD (tini, then node with the image's flags on the bundle).
+    expect(pid1?.slice(2).join(' ')).toBe(imageCommand().join(' '));
     expect(lines.every((l) => l[0] === 'node')).toBe(true);
   });
 
@@ -128,3 +130,16 @@ describe('the image built from our Dockerfile, run with the chart security setti
     expect(stdout).toMatch(/keys/);
   });
 });
+
+/** The Dockerfile's last ENTRYPOINT and CMD (exec form), joined: what PID 1 of the image runs. */
+function imageCommand(): string[] {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const last = (keyword: string) => {
+    const found = [...dockerfile.matchAll(new RegExp(`^${keyword} (\\[.*\\])\\s*$`, 'gm'))].at(-1)?.[1];
+    if (!found) throw new Error(`the Dockerfile has no exec-form ${keyword}`);
+    return JSON.parse(found) as string[];
+  };
+  const command = [...last('ENTRYPOINT'), ...last('CMD')];
+  if (command[0] !== '/usr/bin/tini' || !command.includes('node') || command.at(-1) !== 'dist/bundle/server.mjs') throw new Error(`unexpected image command: ${command.join(' ')}`);
+  return command;
+}
