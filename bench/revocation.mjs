@@ -94,6 +94,8 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   }
   out.readSlowest = await slowest(admin);
   out.readStats = await commandStats(admin);
+  out.readRerun = await rerunSlowest(admin, out.readSlowest);
+  if (out.readRerun) log(`  that command alone, ${out.readRerun.n} times: median ${(out.readRerun.p50 / 1000).toFixed(2)} ms, longest ${(out.readRerun.max / 1000).toFixed(2)} ms`);
   log(`  longest command over both reads: ${fmtCmd(out.readSlowest)}`);
 
   // 2. The library's first load (its own process, on the client core; replica A serves it).
@@ -199,17 +201,30 @@ async function slowlogReset(admin) {
 async function slowest(admin) {
   const entries = await admin.slowlog('GET', 100000);
   await admin.config('SET', 'slowlog-log-slower-than', '10000');
-  let top = { us: 0, cmd: '' };
+  let top = { us: 0, cmd: '', args: [] };
   const all = [];
   for (const [, , us, args] of entries) {
     const name = String(args[0]).toLowerCase();
     if (['slowlog', 'config', 'info', 'unlink'].includes(name)) continue;
     all.push(us);
-    if (us > top.us) top = { us, cmd: args.slice(0, 6).join(' ').slice(0, 160) };
+    if (us > top.us) top = { us, cmd: args.slice(0, 6).join(' ').slice(0, 160), args: args.map(String) };
   }
   all.sort((x, y) => x - y);
   // SLOWLOG times are wall time: on a loaded machine a descheduled Redis inflates the maximum, so the 99.9th percentile is kept too.
-  return { ...top, commands: all.length, p999: all[Math.floor(all.length * 0.999)] ?? 0 };
+  return { ...top, commands: all.length, p999: all[Math.floor(all.length * 0.999)] ?? 0, p50: all[Math.floor(all.length / 2)] ?? 0 };
+}
+
+/**
+ * The longest command of a phase, run again alone `n` times (a read: it changes nothing): its
+ * median and maximum, against the one time SLOWLOG caught it at. Tells the command's cost from a
+ * descheduled Redis. Only for ZRANGEBYLEX with arguments SLOWLOG kept whole.
+ */
+async function rerunSlowest(admin, top, n = 200) {
+  if (String(top.args[0]).toLowerCase() !== 'zrangebylex' || top.args.some((a) => a.includes('more bytes'))) return undefined;
+  await slowlogReset(admin);
+  for (let i = 0; i < n; i++) await admin.call(...top.args);
+  const again = await slowest(admin);
+  return { n, p50: again.p50, max: again.us };
 }
 
 async function commandStats(admin) {
@@ -269,13 +284,13 @@ function report(r) {
     '- Full reads: pages of 10k, one client, plain JSON (what an older client gets) then packed (what the library negotiates).',
     `- Redis at nice ${r.redisNice ?? 0} on the client core (SLOWLOG is wall time: a Redis descheduled by the machine's other work reports the wait as command time).`,
     '',
-    '| revoked jtis | longest Redis command, full reads (p99.9) | full read JSON / packed | longest Redis command, during the paired runs (p99.9) | library ready | library CPU | library heap (+typed arrays) | sign-in p50 with ÷ without (min-max) | p99 ratio (min-max) |',
+    '| revoked jtis | longest Redis command, full reads (p99.9; that command run alone 200 times: median-max) | full read JSON / packed | longest Redis command, during the paired runs (p99.9) | library ready | library CPU | library heap (+typed arrays) | sign-in p50 with ÷ without (min-max) | p99 ratio (min-max) |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   const range = (s) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
   for (const s of r.sizes) {
     lines.push(
-      `| ${s.size.toLocaleString('en')} | ${(s.readSlowest.us / 1000).toFixed(2)} ms \`${s.readSlowest.cmd.split(' ')[0]}\` (${(s.readSlowest.p999 / 1000).toFixed(2)}) | ${s.fullRead.ms.toFixed(0)} / ${s.packedRead.ms.toFixed(0)} ms (${mb(s.fullRead.bytes)} / ${mb(s.packedRead.bytes)} MB, ${s.packedRead.pages} pages) | ${(s.pollSlowest.us / 1000).toFixed(2)} ms \`${s.pollSlowest.cmd.split(' ')[0]}\` (${(s.pollSlowest.p999 / 1000).toFixed(2)}) | ${s.client.readyMs.toFixed(0)} ms | ${s.client.cpuMs.toFixed(0)} ms | +${mb(s.client.heapUsedDelta)} MB (+${mb(s.client.arrayBuffersDelta)} MB) | ${range(s.p50Ratio)} | ${range(s.p99Ratio)} |`,
+      `| ${s.size.toLocaleString('en')} | ${(s.readSlowest.us / 1000).toFixed(2)} ms \`${s.readSlowest.cmd.split(' ')[0]}\` (${(s.readSlowest.p999 / 1000).toFixed(2)})${s.readRerun ? `; alone ${(s.readRerun.p50 / 1000).toFixed(2)}-${(s.readRerun.max / 1000).toFixed(2)}` : ''} | ${s.fullRead.ms.toFixed(0)} / ${s.packedRead.ms.toFixed(0)} ms (${mb(s.fullRead.bytes)} / ${mb(s.packedRead.bytes)} MB, ${s.packedRead.pages} pages) | ${(s.pollSlowest.us / 1000).toFixed(2)} ms \`${s.pollSlowest.cmd.split(' ')[0]}\` (${(s.pollSlowest.p999 / 1000).toFixed(2)}) | ${s.client.readyMs.toFixed(0)} ms | ${s.client.cpuMs.toFixed(0)} ms | +${mb(s.client.heapUsedDelta)} MB (+${mb(s.client.arrayBuffersDelta)} MB) | ${range(s.p50Ratio)} | ${range(s.p99Ratio)} |`,
     );
   }
   if (r.failed) lines.push('', `Failed: ${r.failed.join('; ')}`);
@@ -285,7 +300,8 @@ function report(r) {
     s.runs.forEach((x, i) => lines.push(`| ${i + 1} | ${x.without.p50.toFixed(1)} / ${x.with.p50.toFixed(1)} | ${x.without.p99.toFixed(1)} / ${x.with.p99.toFixed(1)} | ${x.without.count} / ${x.with.count} | ${x.without.clientCpu.toFixed(2)} / ${x.with.clientCpu.toFixed(2)} | ${x.polled.pages}, ${x.polled.fullFetches}, ${(x.polled.cpu ?? 0).toFixed(2)} |`));
     const cs = Object.entries(s.commandstats).filter(([, v]) => v.calls > 0).sort((x, y) => y[1].usecPerCall - x[1].usecPerCall).slice(0, 6);
     const zr = s.readStats?.zrangebylex;
-    if (zr) lines.push('', `Full reads: ${zr.calls} \`ZRANGEBYLEX\` calls, mean ${zr.usecPerCall} µs each (INFO commandstats).`);
+    const rr = s.readRerun;
+    if (zr) lines.push('', `Full reads: ${zr.calls} \`ZRANGEBYLEX\` calls, mean ${zr.usecPerCall} µs each (INFO commandstats).${rr ? ` The longest of them run again alone ${rr.n} times: median ${(rr.p50 / 1000).toFixed(2)} ms, longest ${(rr.max / 1000).toFixed(2)} ms.` : ''}`);
     lines.push('', `Longest commands: full read ${fmtCmd(s.readSlowest)}; during the paired runs ${fmtCmd(s.pollSlowest)}. Mean µs per call (INFO commandstats, paired runs): ${cs.map(([k, v]) => `${k} ${v.usecPerCall} (${v.calls} calls)`).join(', ')}.`, '');
   }
   return `${lines.join('\n')}\n`;
