@@ -153,11 +153,14 @@ describe('a Redis outage never makes the limited and operator endpoints hang', (
       admin.disconnect();
     }
     await redis.stop('SIGKILL');
+    // Down (refused at once, no offline queue): the bound only has to catch a hang, as in the outage
+    // test (10x the 500 ms command timeout); the paused case above keeps 1 s, which tells a timed-out
+    // command (~0.6 s) from commands queued behind each other.
     for (const [name, call] of calls()) {
       const started = performance.now();
       const res = await call();
       expect(res.status, `${name} while down`).toBe(503);
-      expect(performance.now() - started, name).toBeLessThan(1000);
+      expect(performance.now() - started, `${name} while down: a hang`).toBeLessThan(5000);
     }
   });
 });
