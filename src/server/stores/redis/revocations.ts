@@ -122,49 +122,36 @@ export class RedisRevocationStore implements RevocationStore {
     const floor = positionOfSince(query.since);
     let start: string | Buffer = query.after !== undefined && query.after >= floor ? `(${query.after}` : `[${floor}`;
     const items: RevocationEntry[] = [];
-    // The packed form reads positions as bytes and writes the records that pack straight into
-    // the page: no string and no object per record (the service's cost of a 1M-record load).
+    // Positions are read as bytes; in the packed form the records that pack are written straight
+    // into the page: no string and no object per record (the service's cost of a 1M-record load).
     const packed = query.packed ? Buffer.allocUnsafe(query.limit * PACKED_RECORD_BYTES) : undefined;
     let n = 0; // records in the page, in either form
     let o = 0; // bytes written to `packed`
     const done = (next: string | null): RevocationPage => (packed ? { items, packed: packed.subarray(0, o), version, next } : { items, version, next });
     // Expired records not pruned yet are skipped; the scan stops after a bounded number of them.
     let budget = query.limit * 2 + READ_BATCH;
-    let last: string | Buffer = '';
+    let last: Buffer | undefined;
     while (n < query.limit && budget > 0) {
       const want = Math.min(READ_BATCH, query.limit - n);
-      if (packed) {
-        const batch = await redisCall(() => this.#redis.zrangebylexBuffer(this.#keys[2], start, '+', 'LIMIT', 0, want));
-        for (const p of batch) {
-          if (digitsAt(p, 12, 11) > t && packPosition(p, packed, o)) {
-            o += PACKED_RECORD_BYTES;
-            n++;
-            continue;
-          }
-          const entry = readPosition(p.toString());
-          if (entry !== undefined && entry.exp > t) {
-            items.push(entry);
-            n++;
-          }
+      const batch = await redisCall(() => this.#redis.zrangebylexBuffer(this.#keys[2], start, '+', 'LIMIT', 0, want));
+      for (const p of batch) {
+        if (packed && digitsAt(p, 12, 11) > t && packPosition(p, packed, o)) {
+          o += PACKED_RECORD_BYTES;
+          n++;
+          continue;
         }
-        if (batch.length < want) return done(null);
-        budget -= batch.length;
-        last = batch[batch.length - 1]!;
-        start = Buffer.concat([OPEN, last]);
-      } else {
-        const batch = await redisCall(() => this.#redis.zrangebylex(this.#keys[2], start, '+', 'LIMIT', 0, want));
-        for (const p of batch) {
-          const entry = readPosition(p);
-          if (entry !== undefined && entry.exp > t) items.push(entry);
+        const entry = readPosition(p.toString());
+        if (entry !== undefined && entry.exp > t) {
+          items.push(entry);
+          n++;
         }
-        n = items.length;
-        if (batch.length < want) return done(null);
-        budget -= batch.length;
-        last = batch[batch.length - 1]!;
-        start = `(${last}`;
       }
+      if (batch.length < want) return done(null);
+      budget -= batch.length;
+      last = batch[batch.length - 1]!;
+      start = Buffer.concat([OPEN, last]);
     }
-    return done(last.toString());
+    return done(last === undefined ? null : last.toString());
   }
 }
 
