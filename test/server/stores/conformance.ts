@@ -147,25 +147,25 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       const next = () => ({ salt: randomBytes(16).toString('base64url'), hash: h() });
       const strict = { graceMs: 0, credential: '' };
       const grace = (graceMs: number, credential = '') => ({ graceMs, credential });
-
-      it('rotates a live token once and returns its claims intact (empty arrays included)', async () => {
+      /** A fresh store holding one live family `f` (a minute to live) whose first token is `t1`. */
+      const liveFamily = async () => {
         const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
         const f = fam();
         const t1 = h();
+        await refreshTokens.create(f, t1, claims, { expiresAt: clock.seconds() + 60 });
+        return { refreshTokens, clock, f, t1 };
+      };
+
+      it('rotates a live token once and returns its claims intact (empty arrays included)', async () => {
+        const { refreshTokens, f, t1 } = await liveFamily();
         const [t2, t3] = [next(), next()];
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
         expect(await refreshTokens.rotate(f, t1, t2, strict)).toEqual({ outcome: 'rotated', claims });
         expect(await refreshTokens.rotate(f, t2.hash, t3, strict)).toEqual({ outcome: 'rotated', claims });
       });
 
       it('without a grace window, detects reuse of a spent token and revokes the whole family', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
+        const { refreshTokens, f, t1 } = await liveFamily();
         const [t2, t3, t4] = [next(), next(), next()];
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
         await refreshTokens.rotate(f, t1, t2, strict);
         expect(await refreshTokens.rotate(f, t1, t3, strict)).toEqual({ outcome: 'reused' });
         // The descendant issued before the reuse is dead too.
@@ -173,12 +173,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('within the grace window, a retry is answered with the same successor and revokes nothing', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
+        const { refreshTokens, f, t1 } = await liveFamily();
         const t2 = next();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
         expect(await refreshTokens.rotate(f, t1, t2, grace(30_000))).toEqual({ outcome: 'rotated', claims });
         // The retry brings its own salt and hash; the answer names the winner's salt, and nothing is stored.
         expect(await refreshTokens.rotate(f, t1, next(), grace(30_000))).toEqual({ outcome: 'replayed', claims, salts: [t2.salt] });
@@ -188,12 +184,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('within the grace window, a retry follows the chain to the live token', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
+        const { refreshTokens, f, t1 } = await liveFamily();
         const [t2, t3] = [next(), next()];
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
         await refreshTokens.rotate(f, t1, t2, grace(30_000));
         await refreshTokens.rotate(f, t2.hash, t3, grace(30_000));
         expect(await refreshTokens.rotate(f, t1, next(), grace(30_000))).toEqual({ outcome: 'replayed', claims, salts: [t2.salt, t3.salt] });
@@ -201,11 +193,7 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it(`refuses (without revoking) a retry whose live token is more than ${MAX_REPLAY_STEPS} successors away`, async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
+        const { refreshTokens, f, t1 } = await liveFamily();
         let current = t1;
         for (let i = 0; i <= MAX_REPLAY_STEPS; i++) {
           const n = next();
@@ -217,12 +205,8 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('after the grace window, a spent token is reuse: the family is revoked', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
+        const { refreshTokens, clock, f, t1 } = await liveFamily();
         const t2 = next();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
         await refreshTokens.rotate(f, t1, t2, grace(300));
         // Past the window (with a margin: a spend is dated no earlier than the Redis server's own time).
         clock.advance(1300);
@@ -231,11 +215,7 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('gives exactly one of many concurrent rotations of one token the rotation, and every other the same successor', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
+        const { refreshTokens, f, t1 } = await liveFamily();
         const attempts = Array.from({ length: 20 }, () => next());
         const results = await Promise.all(attempts.map((n) => refreshTokens.rotate(f, t1, n, grace(30_000))));
         const winners = results.flatMap((r, i) => (r.outcome === 'rotated' ? [attempts[i]!] : []));
@@ -244,30 +224,19 @@ export function runStoreConformance(name: string, factory: StoresFactory): void 
       });
 
       it('without a grace window, lets exactly one of many concurrent rotations win', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
+        const { refreshTokens, f, t1 } = await liveFamily();
         const results = await Promise.all(Array.from({ length: 20 }, () => refreshTokens.rotate(f, t1, next(), strict)));
         expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1);
       });
 
       it('treats unknown tokens and unknown families as invalid', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        await refreshTokens.create(f, h(), claims, { expiresAt: inAMinute() });
+        const { refreshTokens, f } = await liveFamily();
         expect(await refreshTokens.rotate(f, h(), next(), strict)).toEqual({ outcome: 'invalid' });
         expect(await refreshTokens.rotate(fam(), h(), next(), strict)).toEqual({ outcome: 'invalid' });
       });
 
       it('revokeFamily invalidates every token of the family and is idempotent', async () => {
-        const { refreshTokens, clock } = await fresh();
-        const inAMinute = () => clock.seconds() + 60;
-        const f = fam();
-        const t1 = h();
-        await refreshTokens.create(f, t1, claims, { expiresAt: inAMinute() });
+        const { refreshTokens, f, t1 } = await liveFamily();
         await refreshTokens.revokeFamily(f);
         await refreshTokens.revokeFamily(f);
         expect(await refreshTokens.rotate(f, t1, next(), grace(30_000))).toEqual({ outcome: 'invalid' });
