@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import type { RedisClient } from '../../redis/connection.js';
-import { digitsAt, packPosition, PACKED_RECORD_BYTES } from '../../../client/packed-revocations.js';
+import { packPosition, PACKED_RECORD_BYTES } from '../../../client/packed-revocations.js';
 import { positionOf, positionOfSince, readPosition } from '../revocation-order.js';
 import type { RevocationEntry, RevocationPage, RevocationQuery, RevocationRecord, RevocationStore } from '../types.js';
 import { redisCall } from './call.js';
@@ -9,6 +9,8 @@ import { redisScript } from './script.js';
 
 /** Positions read per Redis command: ~0.2-0.3 ms of Redis time at 1M records (bench/REVOCATION.md; 2000 per command was tried: 6.8 ms longest, over the 5 ms goal). */
 const READ_BATCH = 1000;
+/** Positions read per step (two round trips): a 10k page and the position after it. */
+const STEP_POSITIONS = 10_001;
 
 /**
  * Shared by both scripts. KEYS: 1 data (HASH jti -> record JSON), 2 by-exp (ZSET jti by exp),
@@ -112,51 +114,143 @@ export class RedisRevocationStore implements RevocationStore {
 
   async list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage> {
     const t = epochSeconds(this.#clock);
-    let version: string;
-    let unmigrated: number;
-    // Once per deployment: records an earlier version wrote join the positions set, 100 per call,
-    // before the list is read.
-    do [version, unmigrated] = (await redisCall(() => this.#version(...this.#keys, seed(), t))) as [string, number];
-    while (unmigrated > 0);
-    if (ifVersion === version) return { items: null, version, next: null };
     const floor = positionOfSince(query.since);
-    let start: string | Buffer = query.after !== undefined && query.after >= floor ? `(${query.after}` : `[${floor}`;
-    const items: RevocationEntry[] = [];
-    // Positions are read as bytes; in the packed form the records that pack are written straight
-    // into the page: no string and no object per record (the service's cost of a 1M-record load).
-    const packed = query.packed ? Buffer.allocUnsafe(query.limit * PACKED_RECORD_BYTES) : undefined;
-    let n = 0; // records in the page, in either form
-    let o = 0; // bytes written to `packed`
-    const done = (next: string | null): RevocationPage => (packed ? { items, packed: packed.subarray(0, o), version, next } : { items, version, next });
+    const from = Buffer.from(query.after !== undefined && query.after >= floor ? `(${query.after}` : `[${floor}`);
+    const readVersion = () => redisCall(() => this.#version(...this.#keys, seed(), t)) as Promise<[string, number]>;
+    const versioned = readVersion();
+    // A page after the first carries no If-None-Match: its first read is sent with the version step
+    // (one round trip; Redis runs it after the step's pruning). A conditional request reads nothing
+    // until the version says it must.
+    let first = ifVersion === undefined ? this.#firstRead(from, Math.min(query.limit + 1, READ_BATCH)) : undefined;
+    let [version, unmigrated] = await versioned;
+    // Once per deployment: records an earlier version wrote join the positions set, 100 per call,
+    // before the list is read (a read sent meanwhile may have missed some: it is dropped).
+    while (unmigrated > 0) {
+      first = undefined;
+      [version, unmigrated] = await readVersion();
+    }
+    if (ifVersion === version) return { items: null, version, next: null };
+    const page = new PageBuilder(query.limit, query.packed === true, t);
+    let start = from;
     // Expired records not pruned yet are skipped; the scan stops after a bounded number of them.
     let budget = query.limit * 2 + READ_BATCH;
-    let last: Buffer | undefined;
-    while (n < query.limit && budget > 0) {
-      const want = Math.min(READ_BATCH, query.limit - n);
-      const batch = await redisCall(() => this.#redis.zrangebylexBuffer(this.#keys[2], start, '+', 'LIMIT', 0, want));
-      for (const p of batch) {
-        if (packed && digitsAt(p, 12, 11) > t && packPosition(p, packed, o)) {
-          o += PACKED_RECORD_BYTES;
-          n++;
+    while (budget > 0) {
+      const step = await this.#readStep(start, page.room + 1, first);
+      first = undefined;
+      budget -= step.read;
+      if (page.add(step.positions) === 'full') return page.done(version, page.last!.toString());
+      if (step.ended) return page.done(version, null);
+      start = Buffer.concat([OPEN, page.last!]);
+    }
+    return page.done(version, page.last === undefined ? null : page.last.toString());
+  }
+
+  /** A step's first read: the rank of `start` (positions before it), the set's size, and up to `count` positions from it. */
+  #firstRead(start: Buffer, count: number): Promise<[number, number, Buffer[]]> {
+    const pos = this.#keys[2];
+    const before = Buffer.from(start); // `(x` -> `[x` (up to and including x); `[x` -> `(x`
+    before[0] = start[0] === OPEN[0] ? CLOSED[0]! : OPEN[0]!;
+    const read = redisCall(() => Promise.all([this.#redis.zlexcount(pos, '-', before), this.#redis.zcard(pos), this.#redis.zrangebylexBuffer(pos, start, '+', 'LIMIT', 0, count)]));
+    read.catch(() => {}); // awaited by #readStep; a rejection before then is not unhandled
+    return read;
+  }
+
+  /**
+   * Up to `want` positions from `start`, in two round trips whatever `want` (≤ STEP_POSITIONS): a
+   * bounded `ZRANGEBYLEX … LIMIT 0 1000` together with the rank of `start`, then the rest as bounded
+   * `ZRANGE <rank> <rank+999>` reads sent together. Each read overlaps the one before by one
+   * position and is kept only if that position is the one the read before ended with: a read is
+   * then the run of positions that followed it at that moment, exactly what a sequential cursor read
+   * would have seen. A write that moved the ranks in between (an insert or prune before them) makes
+   * the overlap differ: the step ends there, and the next step starts again from the last position
+   * kept (ZRANGEBYLEX), so nothing is skipped or repeated.
+   */
+  async #readStep(start: Buffer, want: number, first?: Promise<[number, number, Buffer[]]>): Promise<{ positions: Buffer[][]; read: number; ended: boolean }> {
+    want = Math.min(want, STEP_POSITIONS);
+    const firstCount = Math.min(READ_BATCH, want); // what `first` was sent with, too
+    const [rank, size, head] = await (first ?? this.#firstRead(start, firstCount));
+    const positions = [head];
+    let read = head.length;
+    if (head.length < firstCount) return { positions, read, ended: true };
+    // Stream indices 0..last; index `size - rank` is one past the end as Redis saw it: reading up to
+    // it tells the end of the list from a page that merely filled.
+    const last = Math.min(want - 1, size - rank);
+    const ranges: [number, number][] = [];
+    for (let lo = READ_BATCH - 1; lo < last; lo += READ_BATCH - 1) ranges.push([lo, Math.min(lo + READ_BATCH - 1, last)]);
+    if (ranges.length === 0) return { positions, read, ended: false };
+    const batches = await redisCall(() => Promise.all(ranges.map(([lo, hi]) => this.#redis.zrangeBuffer(this.#keys[2], rank + lo, rank + hi))));
+    let prev = head;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      read += batch.length;
+      if (batch.length === 0 || !batch[0]!.equals(prev[prev.length - 1]!)) return { positions, read, ended: false };
+      positions.push(batch.length > 1 ? batch.slice(1) : []);
+      if (batch.length < ranges[i]![1] - ranges[i]![0] + 1) return { positions, read, ended: true };
+      prev = batch;
+    }
+    return { positions, read, ended: false };
+  }
+}
+
+/**
+ * The page being filled: live positions, packed where they pack (no string and no object per
+ * record: the service's cost of a 1M-record load), the rest read plain; expired ones not pruned
+ * yet are skipped.
+ */
+class PageBuilder {
+  readonly #limit: number;
+  readonly #t: number;
+  readonly #items: RevocationEntry[] = [];
+  readonly #packed: Buffer | undefined;
+  #n = 0; // records in the page, in either form
+  #o = 0; // bytes written to #packed
+  /** The last position taken into the page or skipped (the cursor of the next page). */
+  last: Buffer | undefined;
+
+  constructor(limit: number, packed: boolean, t: number) {
+    this.#limit = limit;
+    this.#t = t;
+    this.#packed = packed ? Buffer.allocUnsafe(limit * PACKED_RECORD_BYTES) : undefined;
+  }
+
+  get room(): number {
+    return this.#limit - this.#n;
+  }
+
+  /** Takes positions in order until the page is full; 'full' when a position is left after it (more follow). */
+  add(runs: Buffer[][]): 'full' | 'more' {
+    const packed = this.#packed;
+    const t = this.#t;
+    for (const run of runs) {
+      for (const p of run) {
+        if (this.#n === this.#limit) return 'full';
+        this.last = p;
+        if (packed && packPosition(p, packed, this.#o)) {
+          if (packed.readUInt32BE(this.#o + 20) > t) {
+            this.#o += PACKED_RECORD_BYTES;
+            this.#n++;
+          }
           continue;
         }
         const entry = readPosition(p.toString());
         if (entry !== undefined && entry.exp > t) {
-          items.push(entry);
-          n++;
+          this.#items.push(entry);
+          this.#n++;
         }
       }
-      if (batch.length < want) return done(null);
-      budget -= batch.length;
-      last = batch[batch.length - 1]!;
-      start = Buffer.concat([OPEN, last]);
     }
-    return done(last === undefined ? null : last.toString());
+    return 'more';
+  }
+
+  done(version: string, next: string | null): RevocationPage {
+    const items = this.#items;
+    return this.#packed ? { items, packed: this.#packed.subarray(0, this.#o), version, next } : { items, version, next };
   }
 }
 
-/** The exclusive-start marker of ZRANGEBYLEX. */
+/** The exclusive and inclusive start markers of ZRANGEBYLEX. */
 const OPEN = Buffer.from('(');
+const CLOSED = Buffer.from('[');
 
 const seed = () => randomInt(2 ** 47);
 
