@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { PACKED_REVOCATIONS_TYPE } from '../../client/packed-revocations.js';
 import { AuthError } from '../errors/index.js';
-import { requireRole } from '../middleware/require-role.js';
+import { requireRoleForPaging } from '../middleware/require-role.js';
 import { decodeCursor, encodeCursor } from '../stores/revocation-order.js';
 import type { RouteDeps } from './deps.js';
 import { streamRevocations, wire } from './revocation-stream.js';
@@ -39,7 +39,7 @@ const STREAM_PAGE = 1000;
  */
 export function revokedJtisRoute({ sessions }: RouteDeps): Router {
   const router = Router();
-  router.get('/revoked-jtis', requireRole(sessions, 'service', 'operator'), async (req, res) => {
+  router.get('/revoked-jtis', requireRoleForPaging(sessions, 'service', 'operator'), async (req, res) => {
     const since = param(req.query.since, Since, 'since: expected epoch seconds (a non-negative integer).') ?? 0;
     const limit = param(req.query.limit, Limit, 'limit: expected an integer from 1 to 10000.');
     const after = param(req.query.cursor, Cursor, 'cursor: expected a next_cursor this endpoint returned.');

@@ -38,8 +38,11 @@ export interface SessionService {
   revokeFamily(request: { family: string; reason: string | null; revokedBy: string }): Promise<RevokedFamily>;
   /** A service token for an agent. */
   mintServiceToken(request: ServiceTokenRequest): Promise<IssuedAccessToken & { sub: string }>;
-  /** Verifies a bearer token of ours, not revoked, with one of `roles`. */
-  authenticate(token: string, roles: readonly string[]): Promise<AccessClaims>;
+  /**
+   * Verifies a bearer token of ours, not revoked, with one of `roles`. `reuseVerified` (a route a
+   * caller pages through): a token verified before is not verified again (same outcome; see callers.ts).
+   */
+  authenticate(token: string, roles: readonly string[], options?: { reuseVerified?: boolean }): Promise<AccessClaims>;
   /** One page of the live denylist (see RevocationStore.list); `items: null` when `ifVersion` is current. */
   revocations(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage>;
 }
