@@ -15,8 +15,9 @@ export const pinned = hasTaskset;
 
 /** Spawns `cmd args` on `core` (taskset execs the command, so the pid is the process itself). */
 export function spawnPinned(core, cmd0, args0, options = {}) {
-  // options.nice: run at that niceness (nice execs the command too, so the pid stays the process's).
-  const [cmd, args] = options.nice ? ['nice', ['-n', String(options.nice), cmd0, ...args0]] : [cmd0, args0];
+  // options.nice: run at that niceness; options.fifo: at that SCHED_FIFO real-time priority (root).
+  // nice and chrt exec the command, so the pid stays the process's.
+  const [cmd, args] = options.fifo ? ['chrt', ['-f', String(options.fifo), cmd0, ...args0]] : options.nice ? ['nice', ['-n', String(options.nice), cmd0, ...args0]] : [cmd0, args0];
   const [file, argv] = hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
   return spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
@@ -69,6 +70,20 @@ export function captureOutput(child) {
   child.stderrTail = () => tail;
   child.stdoutText = () => out;
   return child;
+}
+
+/**
+ * How long a process has waited on a run queue (runnable, not running) in ms, and how often it was
+ * switched out involuntarily (Linux /proc schedstat and status), or undefined.
+ */
+export function schedWait(pid) {
+  try {
+    const waitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    const involuntary = Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return { waitMs: waitNs / 1e6, involuntary };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resident set size of a process in bytes (Linux /proc), or undefined. */

@@ -95,7 +95,7 @@ export async function startTarget(script, args, options = {}) {
  * A redis-server of the bench's own on a free port, on the client core (in a cluster Redis is
  * another pod, so it must not eat the measured server core). Falls back to BENCH_REDIS_URL.
  */
-export async function startRedis({ nice } = {}) {
+export async function startRedis({ nice, fifo } = {}) {
   if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, shared: true };
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error('redis-server is not installed: `apt-get install redis-server`, or set BENCH_REDIS_URL=redis://host:port (keys are written under pico-bench:* and deleted afterwards)');
@@ -105,7 +105,8 @@ export async function startRedis({ nice } = {}) {
   mkdirSync(dir);
   // `nice` (negative needs root): SLOWLOG times are wall time, so a Redis that other work on a shared
   // machine deschedules mid-command reports that wait as the command's cost.
-  const child = spawnPinned(CLIENT_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', nice });
+  // `fifo` (root): a SCHED_FIFO priority, so that no normal process on its core preempts it.
+  const child = spawnPinned(CLIENT_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', nice, fifo });
   started.push(child);
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -115,7 +116,7 @@ export async function startRedis({ nice } = {}) {
       await client.connect();
       await client.ping();
       client.disconnect();
-      return { url, shared: false };
+      return { url, shared: false, pid: child.pid };
     } catch {
       client.disconnect();
       await sleep(50);
