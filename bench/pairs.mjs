@@ -12,7 +12,8 @@
 //    /challenge + /sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon: wrk cannot
 //    sign challenges; its CPU is reported) of this build, of the floor (bench/targets/signin-floor.mjs:
 //    node:http + ioredis + node:crypto doing the same Redis work) and of the other build, against
-//    the crypto bound of one sign-in (node:crypto, server core).
+//    the crypto bound of one sign-in (node:crypto, server core), and beside it the bound with the
+//    wallet key's import per sign-in ("bound+import").
 // Writes bench/PAIRS.md (not with --quick or --no-write).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
