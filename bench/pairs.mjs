@@ -12,7 +12,8 @@
 //    /challenge + /sign-in (RS256 token, Ed25519 wallet, 16 connections, autocannon: wrk cannot
 //    sign challenges; its CPU is reported) of this build, of the floor (bench/targets/signin-floor.mjs:
 //    node:http + ioredis + node:crypto doing the same Redis work) and of the other build, against
-//    the crypto bound of one sign-in (node:crypto, server core).
+//    the crypto bound of one sign-in (node:crypto, server core), and beside it the bound with the
+//    wallet key's import per sign-in ("bound+import").
 // Writes bench/PAIRS.md (not with --quick or --no-write).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -81,6 +82,8 @@ async function signin(main, redis) {
   await signInOnce(floor.url);
   const entries = [
     { key: 'bound', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000 }) },
+    // The bound with the wallet key's import from the request's bytes (crypto-bound.mjs, `importKey`).
+    { key: 'bound+import', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000, importKey: true }) },
     { key: 'floor', run: (s) => loadRun(floor, { kind: 'signin', url: floor.url, connections: 16 }, s) },
     { key: 'service', run: (s) => loadRun(main, { kind: 'signin', url: main.url, connections: 16 }, s) },
   ];
@@ -194,6 +197,10 @@ function report(r) {
     if (g.floor) {
       const [t, c] = paired(g.service, g.floor);
       lines.push('', `**Service ÷ floor** (same Redis work, bench/targets/signin-floor.mjs), paired: ${range(t)} by throughput, ${range(c)} per CPU-second. Floor ÷ crypto bound: ${range(g.floor.ratio)}.`);
+    }
+    if (g['bound+import']) {
+      const [t, c] = paired(g.service, g['bound+import']);
+      lines.push('', `Service ÷ the crypto bound with the wallet key's import (createPublicKey per sign-in, "bound+import"), paired: ${range(t)} by throughput, ${range(c)} per CPU-second.`);
     }
     if (g['service-old']) {
       const [t, c] = paired(g.service, g['service-old']);
