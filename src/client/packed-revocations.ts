@@ -93,7 +93,7 @@ const fitsU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_U32;
  * The number of the `width` ASCII digits at `bytes[offset]`, or -1 if one is not a digit. For the
  * list positions the service stores (`<revoked_at, 11 digits>:<exp, 11 digits>:<jti>`).
  */
-export function digitsAt(bytes: Uint8Array, offset: number, width: number): number {
+function digitsAt(bytes: Uint8Array, offset: number, width: number): number {
   let n = 0;
   for (let i = offset; i < offset + width; i++) {
     const d = bytes[i]! - 48;

@@ -40,8 +40,7 @@ export function requireRoleForPaging(sessions: Pick<SessionService, 'authenticat
 function guard(sessions: Pick<SessionService, 'authenticate'>, roles: string[], reuseVerified: boolean): RequestHandler {
   if (roles.length === 0) throw new TypeError('requireRole needs at least one role');
   return async (req, _res, next) => {
-    const token = bearerToken(req);
-    (req as Request & WithAuth)[AUTH] = await (reuseVerified ? sessions.authenticate(token, roles, { reuseVerified }) : sessions.authenticate(token, roles));
+    (req as Request & WithAuth)[AUTH] = await sessions.authenticate(bearerToken(req), roles, { reuseVerified });
     next();
   };
 }
