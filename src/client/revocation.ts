@@ -22,6 +22,11 @@ const ACCEPT = `${PACKED_REVOCATIONS_TYPE}, application/json;q=0.9`;
 const NONE = Buffer.alloc(0);
 /** A poll that needs more pages than this (100M records) is a server bug, not a list. */
 const MAX_PAGES = 10_000;
+/**
+ * The most entries made room for on the service's word (`remaining`): 2M is an 84 MB table, so a
+ * wrong hint costs no more than that; a longer list grows the set as it comes.
+ */
+const RESERVE_AT_MOST = 2_000_000;
 
 /**
  * The revoked-jti list, polled in the background from the auth service's `revoked-jtis` endpoint
@@ -143,10 +148,13 @@ export class RevocationList {
           next = get(url, false);
           next.catch(() => {}); // awaited below; a rejection before then is not unhandled
         }
+        // The first page says how many records the list holds from here: room for them all at
+        // once instead of the table doubling its way up (half the CPU of a 1M load).
+        if (pages === 0 && page.remaining !== undefined) this.#revoked.reserve(Math.min(page.remaining, RESERVE_AT_MOST));
         const packed = page.packed;
-        for (let o = 0; o < packed.length; o += PACKED_RECORD_BYTES) {
-          const revokedAt = packed.readUInt32BE(o + 16);
-          if (this.#revoked.addBytes(packed, o, packed.readUInt32BE(o + 20))) added++;
+        added += this.#revoked.addPacked(packed);
+        for (let o = 16; o < packed.length; o += PACKED_RECORD_BYTES) {
+          const revokedAt = packed.readUInt32BE(o);
           if (maxRevokedAt === undefined || revokedAt > maxRevokedAt) maxRevokedAt = revokedAt;
         }
         for (const item of page.items) {
@@ -180,8 +188,8 @@ interface Item {
   exp: number;
 }
 
-function parsePage(body: unknown): { items: Item[]; packed: Buffer; next: string | null } {
-  const b = body as { items?: unknown; packed?: unknown; next_cursor?: unknown } | null;
+function parsePage(body: unknown): { items: Item[]; packed: Buffer; next: string | null; remaining: number | undefined } {
+  const b = body as { items?: unknown; packed?: unknown; next_cursor?: unknown; remaining?: unknown } | null;
   const items = b?.items ?? (b?.packed !== undefined ? [] : undefined);
   if (!Array.isArray(items)) throw new Error('The revocation response has no "items" array.');
   const packed = b!.packed === undefined ? NONE : unpackRevocations(b!.packed);
@@ -194,5 +202,7 @@ function parsePage(body: unknown): { items: Item[]; packed: Buffer; next: string
       throw new Error('A revocation item is malformed.');
     }
   }
-  return { items: items as Item[], packed, next };
+  // A sizing hint only (an older service has none): anything but a count is ignored, not an error.
+  const remaining = Number.isSafeInteger(b!.remaining) && (b!.remaining as number) >= 0 ? (b!.remaining as number) : undefined;
+  return { items: items as Item[], packed, next, remaining };
 }

@@ -152,10 +152,10 @@ export async function startJwksServer(options: JwksServerOptions): Promise<JwksS
     if (options.revocationPacked !== false && (req.headers.accept ?? '').includes(PACKED_REVOCATIONS_TYPE)) {
       requests.revocationPacked += 1;
       const { packed, plain } = packRevocations(items.map((i) => ({ ...i, revokedAt: i.revoked_at })));
-      const body = { packed: packed.toString('base64'), items: plain.map(({ jti, revoked_at, exp }) => ({ jti, revoked_at, exp })), next_cursor: next };
+      const body = { packed: packed.toString('base64'), items: plain.map(({ jti, revoked_at, exp }) => ({ jti, revoked_at, exp })), next_cursor: next, remaining: live.length - start };
       return send(req, res, body, 'no-store', live, PACKED_REVOCATIONS_TYPE);
     }
-    send(req, res, { items, next_cursor: next }, 'no-store', live);
+    send(req, res, { items, next_cursor: next, remaining: live.length - start }, 'no-store', live);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

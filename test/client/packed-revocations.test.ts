@@ -42,19 +42,42 @@ describe('the packed revoked-jtis form', () => {
     expect(unpackRevocations(12)).toBeUndefined();
   });
 
-  it('JtiSet.addBytes holds exactly what add() of the lowercase string holds', () => {
+  it('JtiSet.addPacked holds exactly what add() of the lowercase strings holds', () => {
     const set = new JtiSet(16);
-    const ids = Array.from({ length: 5000 }, () => randomUUID());
-    const bytes = Buffer.alloc(16 * ids.length);
-    ids.forEach((id, i) => expect(uuidToBytes(id, bytes, i * 16)).toBe(true));
-    ids.forEach((_, i) => expect(set.addBytes(bytes, i * 16, 1000 + (i % 7))).toBe(true));
-    expect(set.size).toBe(ids.length);
-    expect(ids.filter((id) => !set.has(id))).toEqual([]);
-    expect(ids.filter((id) => set.has(id.toUpperCase()))).toEqual([]);
-    expect(set.add(ids[3]!, 5000)).toBe(false); // the same entry
-    expect(set.addBytes(bytes, 3 * 16, 999)).toBe(false);
-    expect(set.pruneBefore(1000)).toBe(1); // its exp is now 999
-    expect(set.has(ids[3]!)).toBe(false);
+    const entries = Array.from({ length: 5000 }, (_, i) => ({ jti: randomUUID(), revokedAt: 500 + i, exp: 1000 + (i % 7) }));
+    const { packed, plain } = packRevocations(entries);
+    expect(plain).toEqual([]);
+    expect(set.addPacked(packed)).toBe(entries.length);
+    expect(set.size).toBe(entries.length);
+    expect(entries.filter((e) => !set.has(e.jti))).toEqual([]);
+    expect(entries.filter((e) => set.has(e.jti.toUpperCase()))).toEqual([]);
+    expect(set.add(entries[3]!.jti, 5000)).toBe(false); // the same entry
+    // Again, with entry 3's exp now 999 and one new record: only that one is new.
+    const again = packRevocations([{ ...entries[3]!, exp: 999 }, ...entries.slice(10, 20), { jti: randomUUID(), revokedAt: 1, exp: 2000 }]);
+    expect(set.addPacked(again.packed)).toBe(1);
+    expect(set.size).toBe(entries.length + 1);
+    expect(set.pruneBefore(1000)).toBe(1); // entry 3, whose exp is now 999
+    expect(set.has(entries[3]!.jti)).toBe(false);
     expect(set.has(randomUUID())).toBe(false);
+  });
+
+  it('JtiSet.reserve makes room once: what follows adds without growing the table', () => {
+    const entries = Array.from({ length: 20_000 }, (_, i) => ({ jti: randomUUID(), revokedAt: i, exp: 5000 }));
+    const pages = [0, 1, 2, 3].map((p) => packRevocations(entries.slice(p * 5000, (p + 1) * 5000)).packed);
+    const grown = new JtiSet();
+    const sizes = pages.map((page) => (grown.addPacked(page), grown.bytes));
+    expect(new Set(sizes).size).toBeGreaterThan(1); // without a hint the table doubles on the way
+
+    const reserved = new JtiSet();
+    reserved.reserve(entries.length);
+    const before = reserved.bytes;
+    for (const page of pages) reserved.addPacked(page);
+    expect(reserved.bytes).toBe(before);
+    expect(reserved.size).toBe(entries.length);
+    expect(reserved.bytes).toBe(grown.bytes); // the same table it would have grown to
+    expect(entries.filter((e) => !reserved.has(e.jti))).toEqual([]);
+    // Hints that are not counts change nothing.
+    for (const n of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) reserved.reserve(n);
+    expect(reserved.bytes).toBe(before);
   });
 });

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { packRevocations, PACKED_REVOCATIONS_TYPE } from '../../src/client/packed-revocations.js';
 import { createTestIssuer, type TestIssuer } from '../../src/client/testing.js';
 import type { AuthClientOptions } from '../../src/client/index.js';
 import { startProtectedApp, type Harness } from './harness.js';
@@ -118,6 +121,35 @@ describe('revocation polling', () => {
       if (packed) expect(issuer.server.requests.revocationPacked).toBeGreaterThan(3);
     });
   }
+
+  // `remaining` only sizes the set: a wrong, absurd or missing hint loads the same list.
+  it('loads the same list whatever `remaining` the service says', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const entries = Array.from({ length: 5 }, (_, i) => ({ jti: randomUUID(), revokedAt: 1_796_000_000 + i, exp }));
+    const pages = [entries.slice(0, 3), entries.slice(3)];
+    let hint: unknown;
+    const server = createServer((req, res) => {
+      const second = new URL(req.url!, 'http://x').searchParams.get('cursor') === 'p2';
+      const body: Record<string, unknown> = { packed: packRevocations(pages[second ? 1 : 0]!).packed.toString('base64'), items: [], next_cursor: second ? null : 'p2' };
+      if (hint !== undefined) body.remaining = hint;
+      res.writeHead(200, { 'content-type': PACKED_REVOCATIONS_TYPE }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/auth/revoked-jtis`;
+      for (const value of [undefined, 5, 0, 1, 1e12, 2 ** 53, -3, 2.5, '5', null]) {
+        hint = value;
+        const a = await start({ endpoint, ttlSeconds: 60 });
+        await a.client.warmUp();
+        for (const e of entries) expect((await a.get('/api/data', await issuer.mint({ jti: e.jti }))).status, `${String(value)} ${e.jti}`).toBe(401);
+        expect((await a.get('/api/data', await issuer.mint({ jti: randomUUID() }))).status, String(value)).toBe(200);
+        await a.close();
+        app = undefined;
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   for (const [name, pageSize] of [['pages of 3 records', 3], ['no paging (the reference server)', false]] as const) {
     it(`loads a list longer than a page and polls increments: ${name}`, async () => {

@@ -27,6 +27,8 @@ const STREAM_PAGE = 1000;
  * - `?limit=N` (1-10000) asks for one page: `{"items": [...], "next_cursor": "<opaque>" | null}`;
  *   pass `cursor=<next_cursor>` (with the same `since`) for the next one. A cursor is a position in
  *   the list, so pages neither skip nor repeat records when others are added or pruned meanwhile.
+ *   `remaining` is how many records the list held from the page's start to its end when it was
+ *   read: a hint a client sizes its set with (the library does), not a count to rely on.
  * - A paged request whose `Accept` prefers `application/vnd.pico-auth.revoked-jtis.packed+json` gets
  *   that form: `{"packed": "<base64 of 24-byte records>", "items": [...], "next_cursor"}`, the
  *   lowercase-UUID records packed, any other in `items` (src/client/packed-revocations.ts). Anyone
@@ -53,10 +55,10 @@ export function revokedJtisRoute({ sessions }: RouteDeps): Router {
     res.set({ ETag: `"rv-${page.version}"`, 'Cache-Control': 'private, no-cache' });
     if (page.items === null) return void res.status(304).end();
     const next_cursor = page.next === null ? null : encodeCursor(page.next);
-    if (!packed) return void res.json({ items: page.items.map(wire), next_cursor });
+    if (!packed) return void res.json({ items: page.items.map(wire), next_cursor, remaining: page.remaining });
     // By hand: base64 needs no escaping, and JSON.stringify would scan a 320 KB string again.
     const items = page.items.length === 0 ? '[]' : JSON.stringify(page.items.map(wire));
-    res.type(PACKED_REVOCATIONS_TYPE).send(`{"packed":"${(page.packed ?? EMPTY).toString('base64')}","items":${items},"next_cursor":${JSON.stringify(next_cursor)}}`);
+    res.type(PACKED_REVOCATIONS_TYPE).send(`{"packed":"${(page.packed ?? EMPTY).toString('base64')}","items":${items},"next_cursor":${JSON.stringify(next_cursor)},"remaining":${page.remaining}}`);
   });
   return router;
 }

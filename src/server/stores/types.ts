@@ -190,6 +190,12 @@ export interface RevocationPage {
   version: string;
   /** The position to pass as `after` for the next page; null when this page ends the list. */
   next: string | null;
+  /**
+   * How many records the list held from this page's first position to its end when the page was
+   * read (this page's, the later pages', and expired ones not pruned yet): a sizing hint for a
+   * client loading the list (the list moves meanwhile). 0 when `items` is null.
+   */
+  remaining: number;
 }
 
 /**

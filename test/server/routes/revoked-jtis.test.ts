@@ -115,6 +115,7 @@ for (const store of ['memory', 'redis'] as const) {
       const plain: Item[] = [];
       const packed: Item[] = [];
       let cursor: string | null = null;
+      const remaining: { said: number; from: number }[] = []; // each page's hint, and how many records had been read before it
       for (let guard = 0; ; guard++) {
         expect(guard).toBeLessThan(100);
         const q: string = `?limit=3${cursor === null ? '' : `&cursor=${cursor}`}`;
@@ -124,8 +125,10 @@ for (const store of ['memory', 'redis'] as const) {
         expect(b.headers.get('content-type')).toMatch(/^application\/vnd\.pico-auth\.revoked-jtis\.packed\+json/);
         expect(b.headers.get('vary')).toMatch(/accept/i);
         expect(b.headers.get('etag')).toBe(a.headers.get('etag'));
-        expect(Object.keys(b.json).sort()).toEqual(['items', 'next_cursor', 'packed']);
+        expect(Object.keys(b.json).sort()).toEqual(['items', 'next_cursor', 'packed', 'remaining']);
         expect(b.json.next_cursor).toBe(a.json.next_cursor);
+        expect(b.json.remaining).toBe(a.json.remaining);
+        remaining.push({ said: a.json.remaining, from: plain.length });
         const bytes = Buffer.from(b.json.packed, 'base64');
         expect(bytes.length % 24).toBe(0);
         for (let o = 0; o < bytes.length; o += 24) packed.push({ jti: bytesToUuid(bytes, o), revoked_at: bytes.readUInt32BE(o + 16), exp: bytes.readUInt32BE(o + 20) });
@@ -136,6 +139,9 @@ for (const store of ['memory', 'redis'] as const) {
       }
       const byJti = (x: Item, y: Item) => (x.jti < y.jti ? -1 : 1);
       expect(packed.sort(byJti)).toEqual([...plain].sort(byJti));
+      // Each page's `remaining` covers at least what was read from it on (it may count records expiring unread).
+      for (const { said, from } of remaining) expect(said).toBeGreaterThanOrEqual(plain.length - from);
+      expect(remaining[0]!.said).toBeGreaterThanOrEqual(7);
       // The lowercase UUIDs travelled packed; the others plain.
       expect(uuids.every((u) => packed.some((p) => p.jti === u))).toBe(true);
       // 304 for the packed form too, on the same ETag.
@@ -144,7 +150,7 @@ for (const store of ['memory', 'redis'] as const) {
       // An old client (no Accept, or */*) and the whole-list stream get today's JSON.
       for (const headers of [{}, { accept: '*/*' }, { accept: 'application/json' }] as Record<string, string>[]) {
         const res = await list('?limit=3', op, headers);
-        expect(Object.keys(res.json).sort(), JSON.stringify(headers)).toEqual(['items', 'next_cursor']);
+        expect(Object.keys(res.json).sort(), JSON.stringify(headers)).toEqual(['items', 'next_cursor', 'remaining']);
       }
       expect(Object.keys((await list('', op, accept)).json)).toEqual(['items']);
     });

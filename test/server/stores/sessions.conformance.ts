@@ -87,6 +87,30 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
         expect((await readPages(revocations, t - 20, 3)).flat()).toEqual(expected.slice(1));
       });
 
+      it('says how many records the list holds from each page on (a hint to size a client\'s set)', async () => {
+        const { revocations } = await fresh();
+        const t = now();
+        const records = Array.from({ length: 7 }, (_, i) => rev({ revokedAt: t - 70 + i * 10 }));
+        for (const r of records) await revocations.revoke(r);
+        for (const packed of [false, true]) {
+          let after: string | undefined;
+          const seen: number[] = [];
+          let read = 0;
+          for (;;) {
+            const page = await revocations.list({ since: 0, after, limit: 3, packed });
+            seen.push(page.remaining);
+            read += page.items!.length + (page.packed?.length ?? 0) / PACKED_RECORD_BYTES;
+            if (page.next === null) break;
+            after = page.next;
+          }
+          expect(seen, `packed ${packed}`).toEqual([7, 4, 1]);
+          expect(read).toBe(7);
+        }
+        // From `since` on: what is at or after it.
+        expect((await revocations.list({ since: records[5]!.revokedAt, limit: 1 })).remaining).toBe(2);
+        expect((await revocations.list({ since: t + 1, limit: 1 })).remaining).toBe(0);
+      });
+
       it('keeps a cursor valid while records are added and pruned: nothing skipped, nothing repeated', async () => {
         const { revocations, clock, passTime } = await fresh();
         const t = now();
@@ -110,7 +134,7 @@ export function runSessionStoreConformance(name: string, factory: StoresFactory)
       it('moves the version on every change and answers items: null for the current one', async () => {
         const { revocations } = await fresh();
         const v1 = (await revocations.list(all())).version;
-        expect(await revocations.list(all(), v1)).toEqual({ items: null, version: v1, next: null });
+        expect(await revocations.list(all(), v1)).toEqual({ items: null, version: v1, next: null, remaining: 0 });
         const r = rev();
         await revocations.revoke(r);
         const second = await revocations.list(all(), v1);

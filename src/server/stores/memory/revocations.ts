@@ -54,9 +54,11 @@ export class MemoryRevocationStore implements RevocationStore {
   async list(query: RevocationQuery, ifVersion?: string): Promise<RevocationPage> {
     this.#prune();
     const version = String(this.#version);
-    if (ifVersion === version) return { items: null, version, next: null };
+    if (ifVersion === version) return { items: null, version, next: null, remaining: 0 };
     const floor = positionOfSince(query.since);
     let i = query.after !== undefined && query.after >= floor ? this.#firstAfter(query.after) : this.#firstAtOrAfter(floor);
+    // Counts the slots of records removed since the last compaction too (at most as many again).
+    const remaining = this.#ordered.length - i;
     const items: RevocationEntry[] = [];
     for (; i < this.#ordered.length && items.length < query.limit; i++) {
       const slot = this.#ordered[i]!;
@@ -65,9 +67,9 @@ export class MemoryRevocationStore implements RevocationStore {
       items.push({ jti, revokedAt, exp });
     }
     const next = items.length === query.limit && i < this.#ordered.length ? this.#ordered[i - 1]!.position : null;
-    if (!query.packed) return { items, version, next };
+    if (!query.packed) return { items, version, next, remaining };
     const { packed, plain } = packRevocations(items);
-    return { items: plain, packed, version, next };
+    return { items: plain, packed, version, next, remaining };
   }
 
   #prune(): void {

@@ -129,13 +129,14 @@ export class RedisRevocationStore implements RevocationStore {
       first = undefined;
       [version, unmigrated] = await readVersion();
     }
-    if (ifVersion === version) return { items: null, version, next: null };
+    if (ifVersion === version) return { items: null, version, next: null, remaining: 0 };
     const page = new PageBuilder(query.limit, query.packed === true, t);
     let start = from;
     // Expired records not pruned yet are skipped; the scan stops after a bounded number of them.
     let budget = query.limit * 2 + READ_BATCH;
     while (budget > 0) {
       const step = await this.#readStep(start, page.room + 1, first);
+      page.remaining ??= step.remaining;
       first = undefined;
       budget -= step.read;
       if (page.add(step.positions) === 'full') return page.done(version, page.last!.toString());
@@ -165,30 +166,31 @@ export class RedisRevocationStore implements RevocationStore {
    * the overlap differ: the step ends there, and the next step starts again from the last position
    * kept (ZRANGEBYLEX), so nothing is skipped or repeated.
    */
-  async #readStep(start: Buffer, want: number, first?: Promise<[number, number, Buffer[]]>): Promise<{ positions: Buffer[][]; read: number; ended: boolean }> {
+  async #readStep(start: Buffer, want: number, first?: Promise<[number, number, Buffer[]]>): Promise<{ positions: Buffer[][]; read: number; ended: boolean; remaining: number }> {
     want = Math.min(want, STEP_POSITIONS);
     const firstCount = Math.min(READ_BATCH, want); // what `first` was sent with, too
     const [rank, size, head] = await (first ?? this.#firstRead(start, firstCount));
     const positions = [head];
+    const remaining = Math.max(size - rank, head.length);
     let read = head.length;
-    if (head.length < firstCount) return { positions, read, ended: true };
+    if (head.length < firstCount) return { positions, read, ended: true, remaining };
     // Stream indices 0..last; index `size - rank` is one past the end as Redis saw it: reading up to
     // it tells the end of the list from a page that merely filled.
     const last = Math.min(want - 1, size - rank);
     const ranges: [number, number][] = [];
     for (let lo = READ_BATCH - 1; lo < last; lo += READ_BATCH - 1) ranges.push([lo, Math.min(lo + READ_BATCH - 1, last)]);
-    if (ranges.length === 0) return { positions, read, ended: false };
+    if (ranges.length === 0) return { positions, read, ended: false, remaining };
     const batches = await redisCall(() => Promise.all(ranges.map(([lo, hi]) => this.#redis.zrangeBuffer(this.#keys[2], rank + lo, rank + hi))));
     let prev = head;
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i]!;
       read += batch.length;
-      if (batch.length === 0 || !batch[0]!.equals(prev[prev.length - 1]!)) return { positions, read, ended: false };
+      if (batch.length === 0 || !batch[0]!.equals(prev[prev.length - 1]!)) return { positions, read, ended: false, remaining };
       positions.push(batch.length > 1 ? batch.slice(1) : []);
-      if (batch.length < ranges[i]![1] - ranges[i]![0] + 1) return { positions, read, ended: true };
+      if (batch.length < ranges[i]![1] - ranges[i]![0] + 1) return { positions, read, ended: true, remaining };
       prev = batch;
     }
-    return { positions, read, ended: false };
+    return { positions, read, ended: false, remaining };
   }
 }
 
@@ -206,6 +208,8 @@ class PageBuilder {
   #o = 0; // bytes written to #packed
   /** The last position taken into the page or skipped (the cursor of the next page). */
   last: Buffer | undefined;
+  /** The positions from the page's start to the end of the list, as its first read saw them. */
+  remaining: number | undefined;
 
   constructor(limit: number, packed: boolean, t: number) {
     this.#limit = limit;
@@ -244,7 +248,8 @@ class PageBuilder {
 
   done(version: string, next: string | null): RevocationPage {
     const items = this.#items;
-    return this.#packed ? { items, packed: this.#packed.subarray(0, this.#o), version, next } : { items, version, next };
+    const remaining = this.remaining ?? 0;
+    return this.#packed ? { items, packed: this.#packed.subarray(0, this.#o), version, next, remaining } : { items, version, next, remaining };
   }
 }
 
