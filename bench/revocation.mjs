@@ -15,7 +15,10 @@
 // Redis runs at SCHED_FIFO priority 1 when the bench is root (SLOWLOG is wall time: see below);
 // how long it still waited on its run queue is reported per phase.
 // Options: --quick (1k and 20k, 2 pairs of 1 s), --sizes=1000,100000 --pairs=N --seconds=N, --no-write,
-// --redis-sched=fifo|nice|normal (default fifo as root, else normal; nice: -10, the earlier placement)
+// --redis-sched=fifo|nice|normal (default fifo as root, else normal; nice: -10, the earlier placement),
+// --client-ab=<path to another build's client/revocation.js>: the library's load alternated A (that
+// build) B (this one) for `pairs` pairs against the same service, reported as paired ratios,
+// --no-signin: skip the sign-in pairs (step 3)
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +35,8 @@ const quick = argv.includes('--quick');
 const sizes = (arg('sizes') ?? (quick ? '1000,20000' : '1000,100000,1000000')).split(',').map(Number);
 const pairs = Number(arg('pairs') ?? (quick ? 2 : 5));
 const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
+const clientAB = arg('client-ab');
+const signin = !argv.includes('--no-signin');
 const FLEET_SECRET = 'bench-fleet-secret-0123456789';
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const loadavg = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' / ');
@@ -73,7 +78,7 @@ try {
 results.loadEnd = loadavg();
 const text = report(results);
 process.stdout.write(text);
-if (!quick && !argv.includes('--no-write')) {
+if (!quick && signin && !argv.includes('--no-write')) {
   writeFileSync(join(ROOT, 'bench/REVOCATION.md'), text);
   log('written to bench/REVOCATION.md');
 }
@@ -122,6 +127,13 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   out.clientSched = redisWait(sched);
   log(`  library: ready in ${client.readyMs.toFixed(0)} ms (${client.cpuMs.toFixed(0)} CPU-ms), heap +${mb(client.heapUsedDelta)} MB, typed arrays +${mb(client.arrayBuffersDelta)} MB, ${client.size} jtis`);
   if (client.size !== size) throw new Error(`the library holds ${client.size} jtis, expected ${size}`);
+  if (clientAB) out.clientAB = await clientPairs(endpointA, bearer, size);
+  if (!signin) {
+    await stopChild(a.child, 10_000);
+    await stopChild(b.child, 10_000);
+    for (const k of ['data', 'exp', 'pos', 'ver']) await admin.unlink(`${prefix}rv:{rv}:${k}`);
+    return out;
+  }
 
   // 3. Sign-in latency on replica A, without and with 3 pollers on replica B, paired.
   await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, '1', '2']); // warm-up
@@ -151,6 +163,21 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   await stopChild(b.child, 10_000);
   for (const k of ['data', 'exp', 'pos', 'ver']) await admin.unlink(`${prefix}rv:{rv}:${k}`);
   return out;
+}
+
+/** The library's load from `endpoint`, another build (A) and this one (B) alternated, `pairs` times. */
+async function clientPairs(endpoint, bearer, size) {
+  const runs = [];
+  for (let i = 0; i < pairs; i++) {
+    const env = { ...process.env, BENCH_REVOCATION_CLIENT: clientAB };
+    const a = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpoint, bearer], ['--expose-gc'], env);
+    const b = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpoint, bearer], ['--expose-gc']);
+    for (const x of [a, b]) if (x.size !== size) throw new Error(`the library holds ${x.size} jtis, expected ${size}`);
+    runs.push({ a, b });
+    log(`  library A/B pair ${i + 1}: ready ${a.readyMs.toFixed(0)} / ${b.readyMs.toFixed(0)} ms, CPU ${a.cpuMs.toFixed(0)} / ${b.cpuMs.toFixed(0)} ms`);
+  }
+  const ratios = (k) => summary(runs.map((r) => r.b[k] / r.a[k]));
+  return { module: clientAB, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs') };
 }
 
 /** Writes `size` revocation records in the store's layout (src/server/stores/redis/revocations.ts). */
@@ -255,8 +282,8 @@ async function commandStats(admin) {
   return out;
 }
 
-function runJson(core, script, args, nodeArgs = []) {
-  const child = captureOutput(spawnNode(core, join(ROOT, 'bench/targets', script), args, { nodeArgs }));
+function runJson(core, script, args, nodeArgs = [], env = undefined) {
+  const child = captureOutput(spawnNode(core, join(ROOT, 'bench/targets', script), args, env ? { nodeArgs, env } : { nodeArgs }));
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -311,12 +338,17 @@ function report(r) {
   const range = (s) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
   for (const s of r.sizes) {
     lines.push(
-      `| ${s.size.toLocaleString('en')} | ${(s.readSlowest.us / 1000).toFixed(2)} ms \`${s.readSlowest.cmd.split(' ')[0]}\` (${(s.readSlowest.p999 / 1000).toFixed(2)})${s.readRerun ? `; alone ${(s.readRerun.p50 / 1000).toFixed(2)}-${(s.readRerun.max / 1000).toFixed(2)}` : ''} | ${s.fullRead.ms.toFixed(0)} / ${s.packedRead.ms.toFixed(0)} ms (${mb(s.fullRead.bytes)} / ${mb(s.packedRead.bytes)} MB, ${s.packedRead.pages} pages) | ${(s.pollSlowest.us / 1000).toFixed(2)} ms \`${s.pollSlowest.cmd.split(' ')[0]}\` (${(s.pollSlowest.p999 / 1000).toFixed(2)}) | ${s.client.readyMs.toFixed(0)} ms | ${s.client.cpuMs.toFixed(0)} ms | +${mb(s.client.heapUsedDelta)} MB (+${mb(s.client.arrayBuffersDelta)} MB) | ${range(s.p50Ratio)} | ${range(s.p99Ratio)} |`,
+      `| ${s.size.toLocaleString('en')} | ${(s.readSlowest.us / 1000).toFixed(2)} ms \`${s.readSlowest.cmd.split(' ')[0]}\` (${(s.readSlowest.p999 / 1000).toFixed(2)})${s.readRerun ? `; alone ${(s.readRerun.p50 / 1000).toFixed(2)}-${(s.readRerun.max / 1000).toFixed(2)}` : ''} | ${s.fullRead.ms.toFixed(0)} / ${s.packedRead.ms.toFixed(0)} ms (${mb(s.fullRead.bytes)} / ${mb(s.packedRead.bytes)} MB, ${s.packedRead.pages} pages) | ${s.pollSlowest ? `${(s.pollSlowest.us / 1000).toFixed(2)} ms \`${s.pollSlowest.cmd.split(' ')[0]}\` (${(s.pollSlowest.p999 / 1000).toFixed(2)})` : 'not run'} | ${s.client.readyMs.toFixed(0)} ms | ${s.client.cpuMs.toFixed(0)} ms | +${mb(s.client.heapUsedDelta)} MB (+${mb(s.client.arrayBuffersDelta)} MB) | ${s.p50Ratio ? range(s.p50Ratio) : 'not run'} | ${s.p99Ratio ? range(s.p99Ratio) : 'not run'} |`,
     );
   }
+  for (const s of r.sizes.filter((x) => x.clientAB)) {
+    const ab = s.clientAB;
+    const med = (k, side) => median(ab.runs.map((x) => x[side][k])).toFixed(0);
+    lines.push('', `Library A/B at ${s.size.toLocaleString('en')} (A: \`${ab.module}\`, B: this build; ${ab.runs.length} pairs, alternated A B): ready ${med('readyMs', 'a')} / ${med('readyMs', 'b')} ms, B ÷ A ${range(ab.ready)}; CPU ${med('cpuMs', 'a')} / ${med('cpuMs', 'b')} ms, B ÷ A ${range(ab.cpu)}.`);
+  }
   if (r.failed) lines.push('', `Failed: ${r.failed.join('; ')}`);
-  lines.push('', '## Runs', '');
-  for (const s of r.sizes) {
+  if (r.sizes.some((x) => x.runs)) lines.push('', '## Runs', '');
+  for (const s of r.sizes.filter((x) => x.runs)) {
     lines.push(`### ${s.size.toLocaleString('en')}`, '', `Load average when this size started: ${s.load}.`, '', '| pair | p50 without / with (ms) | p99 without / with (ms) | sign-ins without / with | probe CPU without / with (share of a core) | pollers: pages, full loads, CPU |', '|---|---|---|---|---|---|');
     s.runs.forEach((x, i) => lines.push(`| ${i + 1} | ${x.without.p50.toFixed(1)} / ${x.with.p50.toFixed(1)} | ${x.without.p99.toFixed(1)} / ${x.with.p99.toFixed(1)} | ${x.without.count} / ${x.with.count} | ${x.without.clientCpu.toFixed(2)} / ${x.with.clientCpu.toFixed(2)} | ${x.polled.pages}, ${x.polled.fullFetches}, ${(x.polled.cpu ?? 0).toFixed(2)} |`));
     const cs = Object.entries(s.commandstats).filter(([, v]) => v.calls > 0).sort((x, y) => y[1].usecPerCall - x[1].usecPerCall).slice(0, 6);

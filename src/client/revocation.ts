@@ -1,4 +1,4 @@
-import { PACKED_RECORD_BYTES, PACKED_REVOCATIONS_TYPE, unpackRevocations } from './packed-revocations.js';
+import { PACKED_RECORD_BYTES, PACKED_REVOCATIONS_TYPE, parseRevocationsBody, unpackRevocations } from './packed-revocations.js';
 import { JtiSet } from './jti-set.js';
 import type { BearerSource } from './options.js';
 import type { ClientMetrics } from './metrics.js';
@@ -136,7 +136,7 @@ export class RevocationList {
           await response.body?.cancel();
           throw new Error(`The revocation endpoint answered ${response.status}.`);
         }
-        const page = parsePage(await response.json());
+        const page = parsePage(parseRevocationsBody(Buffer.from(await response.arrayBuffer())));
         // The next page is asked for before this one is added: the service reads it from Redis
         // while this process fills the set.
         let next: Promise<Response> | undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { JtiSet } from '../../src/client/jti-set.js';
-import { bytesToUuid, packPosition, packRevocations, PACKED_RECORD_BYTES, unpackRevocations, uuidToBytes } from '../../src/client/packed-revocations.js';
+import { bytesToUuid, packPosition, packRevocations, PACKED_RECORD_BYTES, parseRevocationsBody, unpackRevocations, uuidToBytes } from '../../src/client/packed-revocations.js';
 import { positionOf } from '../../src/server/stores/revocation-order.js';
 
 describe('the packed revoked-jtis form', () => {
@@ -79,5 +79,46 @@ describe('the packed revoked-jtis form', () => {
     // Hints that are not counts change nothing.
     for (const n of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) reserved.reserve(n);
     expect(reserved.bytes).toBe(before);
+  });
+
+  it('parseRevocationsBody gives what JSON.parse of the UTF-8 text gives, or throws where it throws', () => {
+    const b64 = packRevocations(Array.from({ length: 30 }, (_, i) => ({ jti: randomUUID(), revokedAt: i, exp: 9 }))).packed.toString('base64');
+    const bodies = [
+      `{"packed":"${b64}","items":[],"next_cursor":"abc","remaining":30}`, // the service's layout
+      `{"packed":"${b64}","items":[{"jti":"é-ü","revoked_at":1,"exp":2}],"next_cursor":null,"remaining":1}`,
+      `{"packed":"","items":[],"next_cursor":null}`,
+      `{"packed":"${b64}"}`,
+      `{"packed":"${b64.replace('/', '\\/')}","items":[]}`, // an escape inside: parsed whole
+      `{"packed":"${b64}","items":[],"packed":"AAAA"}`, // a later duplicate wins
+      `{"packed":"${b64}","packed":""}`,
+      `{"packed":"${b64}","items":[{"jti":"\\"packed\\"","revoked_at":1,"exp":2}]}`, // "packed" in a value: parsed whole, same answer
+      `{"packed":"abcé","items":[]}`, // not ASCII: parsed whole
+      `\ufeff{"packed":"${b64}","items":[]}`, // a BOM: stripped, as response.json() does
+      `{ "packed": "${b64}", "items": [] }`, // another layout: parsed whole
+      `{"items":[{"jti":"a","revoked_at":1,"exp":2}],"next_cursor":null}`, // plain JSON
+      `{"packed":"${b64}`, // cut short
+      `{"packed":"${b64}",`,
+      `{"packed":"${b64}"}}`,
+      `{"packed":"${b64}","items":[}`,
+      `{"packed":"`,
+      `[1,2]`,
+      ``,
+      `null`,
+    ];
+    for (const text of bodies) {
+      const bytes = Buffer.from(text);
+      let want: unknown;
+      let wantError = false;
+      try {
+        want = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        wantError = true;
+      }
+      if (wantError) expect(() => parseRevocationsBody(bytes), text.slice(0, 60)).toThrow(SyntaxError);
+      else expect(parseRevocationsBody(bytes), text.slice(0, 60)).toEqual(want);
+    }
+    // A body with invalid UTF-8 after the string: replaced, as TextDecoder and response.json() do.
+    const bad = Buffer.concat([Buffer.from(`{"packed":"${b64}","items":[{"jti":"`), Buffer.from([0xff, 0xfe]), Buffer.from('","revoked_at":1,"exp":2}]}')]);
+    expect(parseRevocationsBody(bad)).toEqual(JSON.parse(new TextDecoder().decode(bad)));
   });
 });
