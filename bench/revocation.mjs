@@ -17,7 +17,8 @@
 // Options: --quick (1k and 20k, 2 pairs of 1 s), --sizes=1000,100000 --pairs=N --seconds=N, --no-write,
 // --redis-sched=fifo|nice|normal (default fifo as root, else normal; nice: -10, the earlier placement),
 // --client-ab=<path to another build's client/revocation.js>: the library's load alternated A (that
-// build) B (this one) for `pairs` pairs against the same service, reported as paired ratios,
+// build) B (this one) for `pairs` pairs against the same service, reported as paired ratios
+// (--client-ab-label=<text>: how the report names A, e.g. its commit),
 // --no-signin: skip the sign-in pairs (step 3)
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const sizes = (arg('sizes') ?? (quick ? '1000,20000' : '1000,100000,1000000')).s
 const pairs = Number(arg('pairs') ?? (quick ? 2 : 5));
 const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
 const clientAB = arg('client-ab');
+// How the report names build A (its path is the machine's, not the repository's).
+const clientABLabel = arg('client-ab-label') ?? 'another build, given by --client-ab';
 const signin = !argv.includes('--no-signin');
 const FLEET_SECRET = 'bench-fleet-secret-0123456789';
 const log = (msg) => process.stderr.write(`${msg}\n`);
@@ -177,7 +180,7 @@ async function clientPairs(endpoint, bearer, size) {
     log(`  library A/B pair ${i + 1}: ready ${a.readyMs.toFixed(0)} / ${b.readyMs.toFixed(0)} ms, CPU ${a.cpuMs.toFixed(0)} / ${b.cpuMs.toFixed(0)} ms`);
   }
   const ratios = (k) => summary(runs.map((r) => r.b[k] / r.a[k]));
-  return { module: clientAB, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs') };
+  return { label: clientABLabel, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs') };
 }
 
 /** Writes `size` revocation records in the store's layout (src/server/stores/redis/revocations.ts). */
@@ -344,7 +347,7 @@ function report(r) {
   for (const s of r.sizes.filter((x) => x.clientAB)) {
     const ab = s.clientAB;
     const med = (k, side) => median(ab.runs.map((x) => x[side][k])).toFixed(0);
-    lines.push('', `Library A/B at ${s.size.toLocaleString('en')} (A: \`${ab.module}\`, B: this build; ${ab.runs.length} pairs, alternated A B): ready ${med('readyMs', 'a')} / ${med('readyMs', 'b')} ms, B ÷ A ${range(ab.ready)}; CPU ${med('cpuMs', 'a')} / ${med('cpuMs', 'b')} ms, B ÷ A ${range(ab.cpu)}.`);
+    lines.push('', `Library A/B at ${s.size.toLocaleString('en')} (A: ${ab.label}, B: this build; ${ab.runs.length} pairs, alternated A B): ready ${med('readyMs', 'a')} / ${med('readyMs', 'b')} ms, B ÷ A ${range(ab.ready)}; CPU ${med('cpuMs', 'a')} / ${med('cpuMs', 'b')} ms, B ÷ A ${range(ab.cpu)}.`);
   }
   if (r.failed) lines.push('', `Failed: ${r.failed.join('; ')}`);
   if (r.sizes.some((x) => x.runs)) lines.push('', '## Runs', '');
