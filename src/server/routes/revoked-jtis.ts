@@ -30,7 +30,7 @@ const STREAM_PAGE = 1000;
  *   `remaining` is how many records the list held from the page's start to its end when it was
  *   read: a hint a client sizes its set with (the library does), not a count to rely on.
  * - A paged request whose `Accept` prefers `application/vnd.pico-auth.revoked-jtis.packed+json` gets
- *   that form: `{"packed": "<base64 of 24-byte records>", "items": [...], "next_cursor"}`, the
+ *   that form: `{"packed": "<base64 of 24-byte records>", "items": [...], "next_cursor", "remaining"}`, the
  *   lowercase-UUID records packed, any other in `items` (src/client/packed-revocations.ts). Anyone
  *   else gets plain JSON, as before.
  * - Without `limit` or `cursor`, the whole list, as the reference's clients expect: `{"items": [...]}`,
