@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../helpers/redis-server.js';
 
 /** The repository root, where the processes run. */
@@ -35,6 +37,27 @@ function compiledEntry(entry: string): string {
 }
 
 /**
+ * Node's flags for a service replica, as the chart's pod runs it: the image's V8 flags (Dockerfile
+ * CMD) and the heap V8 sizes from the container's memory limit (helm values `resources.limits.memory`).
+ * Node reads a cgroup's memory limit and V8 sizes its old generation from it, which sets how eagerly
+ * it collects; on this host without a limit V8 would size the heap from 24 GiB of RAM (4 GiB, growing
+ * lazily) and the RSS bound would measure that instead of the pod. `--max-old-space-size` equal to the
+ * limit gives the same heap as the cgroup does (v8 heap_size_limit 304 MB both ways with the image's
+ * flag, Node 20.20 and 24.21): no tighter than production, and an old generation that outgrows it
+ * still fails (the process dies of OOM, and the scenarios check it is alive).
+ */
+export function podNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile);
+  if (!cmd) throw new Error('no CMD in the Dockerfile');
+  const imageFlags = (JSON.parse(cmd[1]!) as string[]).filter((arg) => arg.startsWith('--'));
+  const values = parseYaml(readFileSync(join(ROOT, 'helm/pico-auth/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } } };
+  const limit = /^(\d+)Mi$/.exec(values.resources.limits.memory);
+  if (!limit) throw new Error(`resources.limits.memory ${values.resources.limits.memory}: expected <n>Mi`);
+  return [...imageFlags, `--max-old-space-size=${limit[1]}`];
+}
+
+/**
  * A service process run from the suite's build of the sources (see `buildOnce`).
  * Output is kept in a short ring buffer, shown when something fails.
  */
@@ -63,7 +86,8 @@ export class NodeProcess {
     await buildOnce();
     const port = await freePort();
     const compiled = compiledEntry(entry);
-    const child = spawn(process.execPath, [compiled], {
+    const flags = entry === 'src/server/main.ts' ? podNodeFlags() : [];
+    const child = spawn(process.execPath, [...flags, compiled], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
