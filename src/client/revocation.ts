@@ -19,7 +19,7 @@ const SINCE_OVERLAP_SECONDS = 120;
 const PAGE_LIMIT = 10_000;
 /** The packed form first, plain JSON from a service without it. */
 const ACCEPT = `${PACKED_REVOCATIONS_TYPE}, application/json;q=0.9`;
-const NONE = Buffer.alloc(0);
+const NONE = new Uint8Array(0);
 /** A poll that needs more pages than this (100M records) is a server bug, not a list. */
 const MAX_PAGES = 10_000;
 /**
@@ -131,12 +131,13 @@ export class RevocationList {
       let maxRevokedAt = this.#maxRevokedAt;
       let added = 0;
       const cursors = new Set<string>();
+      const records = { bytes: NONE }; // one buffer for the decoded records of every page of this poll
       for (let pages = 0; ; pages++) {
         if (response.status !== 200) {
           await response.body?.cancel();
           throw new Error(`The revocation endpoint answered ${response.status}.`);
         }
-        const page = parsePage(parseRevocationsBody(Buffer.from(await response.arrayBuffer())));
+        const page = parsePage(parseRevocationsBody(Buffer.from(await response.arrayBuffer())), records);
         // The next page is asked for before this one is added: the service reads it from Redis
         // while this process fills the set.
         let next: Promise<Response> | undefined;
@@ -153,10 +154,12 @@ export class RevocationList {
         if (pages === 0 && page.remaining !== undefined) this.#revoked.reserve(Math.min(page.remaining, RESERVE_AT_MOST));
         const packed = page.packed;
         added += this.#revoked.addPacked(packed);
+        let pageMax = 0;
         for (let o = 16; o < packed.length; o += PACKED_RECORD_BYTES) {
-          const revokedAt = packed.readUInt32BE(o);
-          if (maxRevokedAt === undefined || revokedAt > maxRevokedAt) maxRevokedAt = revokedAt;
+          const revokedAt = ((packed[o]! << 24) | (packed[o + 1]! << 16) | (packed[o + 2]! << 8) | packed[o + 3]!) >>> 0;
+          if (revokedAt > pageMax) pageMax = revokedAt;
         }
+        if (packed.length > 0 && (maxRevokedAt === undefined || pageMax > maxRevokedAt)) maxRevokedAt = pageMax;
         for (const item of page.items) {
           if (this.#revoked.add(item.jti, item.exp)) added++;
           if (maxRevokedAt === undefined || item.revoked_at > maxRevokedAt) maxRevokedAt = item.revoked_at;
@@ -188,11 +191,15 @@ interface Item {
   exp: number;
 }
 
-function parsePage(body: unknown): { items: Item[]; packed: Buffer; next: string | null; remaining: number | undefined } {
+/** A page's fields, checked; its packed records are decoded into `records.bytes` (grown when a page needs more). */
+function parsePage(body: unknown, records: { bytes: Uint8Array }): { items: Item[]; packed: Uint8Array; next: string | null; remaining: number | undefined } {
   const b = body as { items?: unknown; packed?: unknown; next_cursor?: unknown; remaining?: unknown } | null;
   const items = b?.items ?? (b?.packed !== undefined ? [] : undefined);
   if (!Array.isArray(items)) throw new Error('The revocation response has no "items" array.');
-  const packed = b!.packed === undefined ? NONE : unpackRevocations(b!.packed);
+  const field = b!.packed;
+  const need = (typeof field === 'string' || field instanceof Uint8Array) && field.length % 32 === 0 ? (field.length / 4) * 3 : 0;
+  if (records.bytes.length < need) records.bytes = new Uint8Array(need);
+  const packed = field === undefined ? NONE : unpackRevocations(field, records.bytes);
   if (packed === undefined) throw new Error('The revocation response has a malformed "packed" string.');
   const next = b!.next_cursor ?? null;
   if (next !== null && (typeof next !== 'string' || next.length === 0)) throw new Error('The revocation response has a malformed "next_cursor".');

@@ -40,6 +40,28 @@ describe('the packed revoked-jtis form', () => {
     expect(unpackRevocations(`${text.slice(0, 31)}!`)).toBeUndefined(); // a character base64 skips
     expect(unpackRevocations(`${text.slice(0, 30)}==`)).toBeUndefined(); // padding: not 24-byte records
     expect(unpackRevocations(12)).toBeUndefined();
+    // Every way a string can fail to be canonical base64 of whole records, as a string and as bytes.
+    const bad = [
+      `${text.slice(0, 31)}=`, // padding
+      `${text.slice(0, 31)} `,
+      `${text.slice(0, 31)}\n`,
+      `${text.slice(0, 31)}-`, // base64url's alphabet
+      `${text.slice(0, 31)}_`,
+      `${text.slice(0, 31)}\u0141`, // latin1 would fold U+0141 onto 'A'
+      `${text.slice(0, 31)}é`,
+      `${text.slice(1)}A`.replace(/^./, '\u0000'),
+    ];
+    for (const str of bad) {
+      expect(unpackRevocations(str), JSON.stringify(str)).toBeUndefined();
+      if (Buffer.byteLength(str) === str.length) expect(unpackRevocations(Buffer.from(str, 'latin1')), JSON.stringify(str)).toBeUndefined();
+    }
+    // Into a buffer of the caller's (one per load): the same records, written there.
+    const out = new Uint8Array(packed.length + 48);
+    const into = unpackRevocations(Buffer.from(text, 'latin1'), out)!;
+    expect(into.buffer).toBe(out.buffer);
+    expect(Buffer.from(into)).toEqual(packed);
+    // Too small a buffer: a new one, never a partial write.
+    expect(Buffer.from(unpackRevocations(text, new Uint8Array(3))!)).toEqual(packed);
   });
 
   it('JtiSet.addPacked holds exactly what add() of the lowercase strings holds', () => {
@@ -81,7 +103,13 @@ describe('the packed revoked-jtis form', () => {
     expect(reserved.bytes).toBe(before);
   });
 
-  it('parseRevocationsBody gives what JSON.parse of the UTF-8 text gives, or throws where it throws', () => {
+  it('parseRevocationsBody gives what JSON.parse of the UTF-8 text gives (packed as its bytes or as the string), or throws where it throws', () => {
+    // The fast path gives `packed` as the string's bytes, a view of the body: compared as the string.
+    const asText = (parsed: unknown) => {
+      const o = parsed as { packed?: unknown } | null;
+      if (o && o.packed instanceof Uint8Array) return { ...o, packed: Buffer.from(o.packed).toString('latin1') };
+      return parsed;
+    };
     const b64 = packRevocations(Array.from({ length: 30 }, (_, i) => ({ jti: randomUUID(), revokedAt: i, exp: 9 }))).packed.toString('base64');
     const bodies = [
       `{"packed":"${b64}","items":[],"next_cursor":"abc","remaining":30}`, // the service's layout
@@ -115,10 +143,16 @@ describe('the packed revoked-jtis form', () => {
         wantError = true;
       }
       if (wantError) expect(() => parseRevocationsBody(bytes), text.slice(0, 60)).toThrow(SyntaxError);
-      else expect(parseRevocationsBody(bytes), text.slice(0, 60)).toEqual(want);
+      else expect(asText(parseRevocationsBody(bytes)), text.slice(0, 60)).toEqual(want);
     }
     // A body with invalid UTF-8 after the string: replaced, as TextDecoder and response.json() do.
     const bad = Buffer.concat([Buffer.from(`{"packed":"${b64}","items":[{"jti":"`), Buffer.from([0xff, 0xfe]), Buffer.from('","revoked_at":1,"exp":2}]}')]);
-    expect(parseRevocationsBody(bad)).toEqual(JSON.parse(new TextDecoder().decode(bad)));
+    expect(asText(parseRevocationsBody(bad))).toEqual(JSON.parse(new TextDecoder().decode(bad)));
+    // The service's layout is read without a copy of the string, and unpacks as the string does.
+    const body = Buffer.from(`{"packed":"${b64}","items":[],"next_cursor":null}`);
+    const fast = parseRevocationsBody(body) as { packed: Uint8Array };
+    expect(fast.packed).toBeInstanceOf(Uint8Array);
+    expect(fast.packed.buffer).toBe(body.buffer);
+    expect(unpackRevocations(fast.packed)).toEqual(unpackRevocations(b64));
   });
 });
