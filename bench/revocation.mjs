@@ -19,7 +19,9 @@
 // --client-ab=<path to another build's client/revocation.js>: the library's load alternated A (that
 // build) B (this one) for `pairs` pairs against the same service, reported as paired ratios
 // (--client-ab-label=<text>: how the report names A, e.g. its commit),
-// --no-signin: skip the sign-in pairs (step 3)
+// --no-signin: skip the sign-in pairs (step 3),
+// --prof=<dir>: CPU profiles (node --cpu-prof) of replica A and of the library's load (step 2) into <dir>,
+// read with `node bench/profile-top.mjs <file>`
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { positionOf } from '../dist/server/stores/revocation-order.js';
 import { median } from './lib/measure.mjs';
-import { captureOutput, CLIENT_CORE, schedWait, SERVER_CORE, spawnNode, stopChild } from './lib/proc.mjs';
+import { captureOutput, CLIENT_CORE, cpuSeconds, schedWait, SERVER_CORE, spawnNode, stopChild } from './lib/proc.mjs';
 import { keyDir, ROOT, startRedis, startService, stopAll } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
@@ -37,9 +39,12 @@ const sizes = (arg('sizes') ?? (quick ? '1000,20000' : '1000,100000,1000000')).s
 const pairs = Number(arg('pairs') ?? (quick ? 2 : 5));
 const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
 const clientAB = arg('client-ab');
+const serviceAB = arg('service-ab');
 // How the report names build A (its path is the machine's, not the repository's).
-const clientABLabel = arg('client-ab-label') ?? 'another build, given by --client-ab';
+const clientABLabel = arg('client-ab-label') ?? 'another build, given by --client-ab / --service-ab';
 const signin = !argv.includes('--no-signin');
+const profDir = arg('prof');
+const profArgs = (name) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
 const FLEET_SECRET = 'bench-fleet-secret-0123456789';
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const loadavg = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' / ');
@@ -95,7 +100,7 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   // 500 ms on one of the ~1100 round trips of a 1M read while Redis itself answers each in < 1 ms
   // (SLOWLOG); the figures measured here are Redis's, which the timeout does not change.
   const env = { REDIS_COMMAND_TIMEOUT_MS: '3000', AUTH_ISSUER: 'http://pico-bench.local', AUTH_FLEET_SECRET: FLEET_SECRET, AUTH_FLEET_ROLES: 'service', AUTH_RATE_LIMIT_FLEET_PER_IP: '0' };
-  const a = await startService({ keysDir, redisUrl, prefix, env, core: SERVER_CORE });
+  const a = await startService({ keysDir, redisUrl, prefix, env, core: SERVER_CORE, nodeArgs: profArgs(`service-a-${size}`) });
   const b = await startService({ keysDir, redisUrl, prefix, env, core: CLIENT_CORE, nice: 19 });
   const bearer = await serviceToken(b.url);
   // The full read and the library's load go to replica A (normal priority); the pollers to B.
@@ -125,12 +130,16 @@ async function oneSize(size, redisUrl, admin, keysDir) {
 
   // 2. The library's first load (its own process, on the client core; replica A serves it).
   sched = redisWait();
-  const client = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpointA, bearer], ['--expose-gc']);
+  const client = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpointA, bearer], ['--expose-gc', ...profArgs(`library-${size}`)]);
   out.client = client;
   out.clientSched = redisWait(sched);
   log(`  library: ready in ${client.readyMs.toFixed(0)} ms (${client.cpuMs.toFixed(0)} CPU-ms), heap +${mb(client.heapUsedDelta)} MB, typed arrays +${mb(client.arrayBuffersDelta)} MB, ${client.size} jtis`);
   if (client.size !== size) throw new Error(`the library holds ${client.size} jtis, expected ${size}`);
-  if (clientAB) out.clientAB = await clientPairs(endpointA, bearer, size);
+  if (clientAB || serviceAB) {
+    const other = serviceAB ? await startService({ keysDir, redisUrl, prefix, env, core: SERVER_CORE, main: serviceAB }) : undefined;
+    out.clientAB = await clientPairs(other ? { url: `${other.url}/api/v1/auth/revoked-jtis`, pid: other.pid } : { url: endpointA, pid: a.pid }, { url: endpointA, pid: a.pid }, bearer, size);
+    if (other) await stopChild(other.child, 10_000);
+  }
   if (!signin) {
     await stopChild(a.child, 10_000);
     await stopChild(b.child, 10_000);
@@ -169,21 +178,26 @@ async function oneSize(size, redisUrl, admin, keysDir) {
 }
 
 /** The library's load from `endpoint`, another build (A) and this one (B) alternated, `pairs` times. */
-async function clientPairs(endpoint, bearer, size) {
+async function clientPairs(serviceA, serviceB, bearer, size) {
   const runs = [];
+  const load = async (service, env) => {
+    const cpu0 = cpuSeconds(service.pid);
+    const run = await runJson(CLIENT_CORE, 'revocation-client.mjs', [service.url, bearer], ['--expose-gc'], env);
+    run.serviceCpuMs = (cpuSeconds(service.pid) - cpu0) * 1000;
+    if (run.size !== size) throw new Error(`the library holds ${run.size} jtis, expected ${size}`);
+    return run;
+  };
   for (let i = 0; i < pairs; i++) {
-    const env = { ...process.env, BENCH_REVOCATION_CLIENT: clientAB };
-    const a = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpoint, bearer], ['--expose-gc'], env);
-    const b = await runJson(CLIENT_CORE, 'revocation-client.mjs', [endpoint, bearer], ['--expose-gc']);
-    for (const x of [a, b]) if (x.size !== size) throw new Error(`the library holds ${x.size} jtis, expected ${size}`);
+    const a = await load(serviceA, clientAB ? { ...process.env, BENCH_REVOCATION_CLIENT: clientAB } : undefined);
+    const b = await load(serviceB);
     runs.push({ a, b });
-    log(`  library A/B pair ${i + 1}: ready ${a.readyMs.toFixed(0)} / ${b.readyMs.toFixed(0)} ms, CPU ${a.cpuMs.toFixed(0)} / ${b.cpuMs.toFixed(0)} ms`);
+    log(`  A/B pair ${i + 1}: ready ${a.readyMs.toFixed(0)} / ${b.readyMs.toFixed(0)} ms, library CPU ${a.cpuMs.toFixed(0)} / ${b.cpuMs.toFixed(0)} ms, service CPU ${a.serviceCpuMs.toFixed(0)} / ${b.serviceCpuMs.toFixed(0)} ms`);
   }
   const ratios = (k) => summary(runs.map((r) => r.b[k] / r.a[k]));
-  return { label: clientABLabel, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs') };
+  const parts = [clientAB ? 'library' : undefined, serviceAB ? 'service' : undefined].filter(Boolean).join(' and ');
+  return { label: clientABLabel, parts, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs'), serviceCpu: ratios('serviceCpuMs') };
 }
 
-/** Writes `size` revocation records in the store's layout (src/server/stores/redis/revocations.ts). */
 async function fill(admin, prefix, size) {
   const base = `${prefix}rv:{rv}:`;
   const now = Math.floor(Date.now() / 1000);
@@ -347,7 +361,7 @@ function report(r) {
   for (const s of r.sizes.filter((x) => x.clientAB)) {
     const ab = s.clientAB;
     const med = (k, side) => median(ab.runs.map((x) => x[side][k])).toFixed(0);
-    lines.push('', `Library A/B at ${s.size.toLocaleString('en')} (A: ${ab.label}, B: this build; ${ab.runs.length} pairs, alternated A B): ready ${med('readyMs', 'a')} / ${med('readyMs', 'b')} ms, B ÷ A ${range(ab.ready)}; CPU ${med('cpuMs', 'a')} / ${med('cpuMs', 'b')} ms, B ÷ A ${range(ab.cpu)}.`);
+    lines.push('', `Library load A/B at ${s.size.toLocaleString('en')} (A: ${ab.label}, B: this build, differing in the ${ab.parts}; ${ab.runs.length} pairs, alternated A B): ready ${med('readyMs', 'a')} / ${med('readyMs', 'b')} ms, B ÷ A ${range(ab.ready)}; library CPU ${med('cpuMs', 'a')} / ${med('cpuMs', 'b')} ms, B ÷ A ${range(ab.cpu)}; service CPU ${med('serviceCpuMs', 'a')} / ${med('serviceCpuMs', 'b')} ms, B ÷ A ${range(ab.serviceCpu)}.`);
   }
   if (r.failed) lines.push('', `Failed: ${r.failed.join('; ')}`);
   if (r.sizes.some((x) => x.runs)) lines.push('', '## Runs', '');

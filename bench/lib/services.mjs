@@ -56,11 +56,11 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
  * Starts the service as the image does (`node <IMAGE_NODE_FLAGS> dist/bundle/server.mjs`) on the server
  * core; resolves once /readyz answers 200. `imageFlags: false` leaves the image's V8 flags out.
  */
-export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice, imageFlags = true }) {
+export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice, imageFlags = true, main: entry }) {
   const port = await freePort();
   const spawnedAt = performance.now();
-  // BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
-  const main = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
+  // `main` or BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
+  const main = entry ?? process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
   const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...env }, cwd: WORK, nodeArgs: [...(imageFlags ? IMAGE_NODE_FLAGS : []), ...nodeArgs], nodeBin, nice }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;

@@ -15,6 +15,10 @@ const Cursor = { safeParse: (raw: unknown) => {
 } };
 
 const EMPTY = Buffer.alloc(0);
+/** How a packed page starts (the layout the library reads without a copy: `parseRevocationsBody`). */
+const PACKED_HEAD = Buffer.from('{"packed":"');
+/** What Express set for the string body this once was: kept, so the answer's headers did not change. */
+const PACKED_CONTENT_TYPE = `${PACKED_REVOCATIONS_TYPE}; charset=utf-8`;
 
 /** Records per store read when the whole list is streamed (no `limit`): a bounded read each. */
 const STREAM_PAGE = 1000;
@@ -56,9 +60,17 @@ export function revokedJtisRoute({ sessions }: RouteDeps): Router {
     if (page.items === null) return void res.status(304).end();
     const next_cursor = page.next === null ? null : encodeCursor(page.next);
     if (!packed) return void res.json({ items: page.items.map(wire), next_cursor, remaining: page.remaining });
-    // By hand: base64 needs no escaping, and JSON.stringify would scan a 320 KB string again.
+    // By hand: base64 needs no escaping, and JSON.stringify would scan a 320 KB string again. Written
+    // into one Buffer: a string body would be joined and then encoded to UTF-8 once more on its way
+    // out (half the cost of a 10k page's body, bench/REVOCATION.md).
     const items = page.items.length === 0 ? '[]' : JSON.stringify(page.items.map(wire));
-    res.type(PACKED_REVOCATIONS_TYPE).send(`{"packed":"${(page.packed ?? EMPTY).toString('base64')}","items":${items},"next_cursor":${JSON.stringify(next_cursor)},"remaining":${page.remaining}}`);
+    const base64 = (page.packed ?? EMPTY).toString('base64');
+    const tail = `","items":${items},"next_cursor":${JSON.stringify(next_cursor)},"remaining":${page.remaining}}`;
+    const body = Buffer.allocUnsafe(PACKED_HEAD.length + base64.length + Buffer.byteLength(tail));
+    PACKED_HEAD.copy(body, 0);
+    body.write(base64, PACKED_HEAD.length, 'latin1');
+    body.write(tail, PACKED_HEAD.length + base64.length, 'utf8');
+    res.set('Content-Type', PACKED_CONTENT_TYPE).send(body);
   });
   return router;
 }
