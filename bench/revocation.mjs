@@ -16,6 +16,8 @@
 // how long it still waited on its run queue is reported per phase.
 // Options: --quick (1k and 20k, 2 pairs of 1 s), --sizes=1000,100000 --pairs=N --seconds=N, --no-write,
 // --redis-sched=fifo|nice|normal (default fifo as root, else normal; nice: -10, the earlier placement),
+// --probe-sched=normal|fifo: the sign-in probe at normal priority (default), or at SCHED_FIFO
+// priority 1 under Redis's 2 (root; see below),
 // --client-ab=<path to another build's client/revocation.js>: the library's load alternated A (that
 // build) B (this one) for `pairs` pairs against the same service, reported as paired ratios
 // (--client-ab-label=<text>: how the report names A, e.g. its commit),
@@ -66,7 +68,15 @@ try {
   const canRaise = process.getuid?.() === 0 && !process.env.BENCH_REDIS_URL;
   results.redisSched = arg('redis-sched') ?? (canRaise ? 'fifo' : 'normal');
   if (results.redisSched !== 'normal' && !canRaise) throw new Error(`--redis-sched=${results.redisSched} needs root and the bench's own Redis`);
-  const redis = await startRedis(results.redisSched === 'fifo' ? { fifo: 1 } : results.redisSched === 'nice' ? { nice: -10 } : {});
+  // The sign-in probe shares core 1 with replica B and the pollers (nice 19), which can still delay
+  // its wake-ups (the kernel lets a running task finish its slice first): --probe-sched=fifo puts
+  // it at SCHED_FIFO 1, under Redis (2), so that only Redis's work for the pollers could reach it.
+  // Not the default: at 1k, 7 pairs each, alternated normal/fifo, 2026-12-01 04:05 UTC, the p50
+  // ratios were 1.13 / 0.96 / 1.03 / 1.09: no difference a run of pairs resolves here.
+  const root = process.getuid?.() === 0;
+  results.probeSched = arg('probe-sched') ?? 'normal';
+  if (results.probeSched !== 'normal' && !root) throw new Error(`--probe-sched=${results.probeSched} needs root`);
+  const redis = await startRedis(results.redisSched === 'fifo' ? { fifo: 2 } : results.redisSched === 'nice' ? { nice: -10 } : {});
   redisPid = redis.pid;
   const admin = new Redis(redis.url);
   await admin.config('SET', 'slowlog-max-len', '100000');
@@ -148,15 +158,16 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   }
 
   // 3. Sign-in latency on replica A, without and with 3 pollers on replica B, paired.
-  await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, '1', '2']); // warm-up
+  const probe = (secs) => runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, secs, '2'], [], undefined, results.probeSched === 'fifo' ? { fifo: 1 } : {});
+  await probe('1'); // warm-up
   const runs = [];
   await slowlogReset(admin);
   sched = redisWait();
   for (let i = 0; i < pairs; i++) {
-    const without = await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, String(seconds), '2']);
+    const without = await probe(String(seconds));
     const pollers = captureOutput(spawnNode(CLIENT_CORE, join(ROOT, 'bench/targets/revocation-pollers.mjs'), [endpoint, bearer, '3'], { nice: 19 }));
     await firstLine(pollers);
-    const withPollers = await runJson(CLIENT_CORE, 'signin-probe.mjs', [a.url, String(seconds), '2']);
+    const withPollers = await probe(String(seconds));
     pollers.kill('SIGTERM');
     const polled = JSON.parse(await firstLine(pollers));
     await stopChild(pollers);
@@ -299,8 +310,8 @@ async function commandStats(admin) {
   return out;
 }
 
-function runJson(core, script, args, nodeArgs = [], env = undefined) {
-  const child = captureOutput(spawnNode(core, join(ROOT, 'bench/targets', script), args, env ? { nodeArgs, env } : { nodeArgs }));
+function runJson(core, script, args, nodeArgs = [], env = undefined, sched = {}) {
+  const child = captureOutput(spawnNode(core, join(ROOT, 'bench/targets', script), args, { ...(env ? { nodeArgs, env } : { nodeArgs }), ...sched }));
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -347,7 +358,7 @@ function report(r) {
     `- Date: ${r.startedAt}; Node ${r.node}; load average at start ${r.loadStart}, at end ${r.loadEnd}`,
     `- Sign-in latency: ${r.pairs} pairs of ${r.seconds} s runs (without pollers, then with 3 library instances doing full loads), 2 sequential sign-in loops; ratio = with ÷ without per pair.`,
     '- Full reads: pages of 10k, one client, plain JSON (what an older client gets) then packed (what the library negotiates).',
-    `- Redis on the client core, ${r.redisSched === 'fifo' ? 'at SCHED_FIFO priority 1 (real-time: no normal process on the core preempts it)' : r.redisSched === 'nice' ? 'at nice -10' : 'at normal priority'}. SLOWLOG is wall time: a Redis switched out mid-command reports the wait as command time; the time Redis waited on its run queue in each phase is in the runs below.`,
+    `- Redis on the client core, ${r.redisSched === 'fifo' ? 'at SCHED_FIFO priority 2 (real-time: no normal process on the core preempts it)' : r.redisSched === 'nice' ? 'at nice -10' : 'at normal priority'}; the sign-in probe ${r.probeSched === 'fifo' ? 'at SCHED_FIFO priority 1 (under Redis, over replica B and the pollers)' : 'at normal priority'}. SLOWLOG is wall time: a Redis switched out mid-command reports the wait as command time; the time Redis waited on its run queue in each phase is in the runs below.`,
     '',
     '| revoked jtis | longest Redis command, full reads (p99.9; that command run alone 200 times: median-max) | full read JSON / packed | longest Redis command, during the paired runs (p99.9) | library ready | library CPU | library heap (+typed arrays) | sign-in p50 with ÷ without (min-max) | p99 ratio (min-max) |',
     '|---|---|---|---|---|---|---|---|---|',
