@@ -62,7 +62,7 @@ export function revokedJtisRoute({ sessions }: RouteDeps): Router {
     if (!packed) return void res.json({ items: page.items.map(wire), next_cursor, remaining: page.remaining });
     // By hand: base64 needs no escaping, and JSON.stringify would scan a 320 KB string again. Written
     // into one Buffer: a string body would be joined and then encoded to UTF-8 once more on its way
-    // out (half the cost of a 10k page's body, bench/REVOCATION.md).
+    // out (about half the cost of a 10k page's body, bench/RESULTS.md).
     const items = page.items.length === 0 ? '[]' : JSON.stringify(page.items.map(wire));
     const base64 = (page.packed ?? EMPTY).toString('base64');
     const tail = `","items":${items},"next_cursor":${JSON.stringify(next_cursor)},"remaining":${page.remaining}}`;
