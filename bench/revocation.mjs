@@ -188,7 +188,11 @@ async function oneSize(size, redisUrl, admin, keysDir) {
   return out;
 }
 
-/** The library's load from `endpoint`, another build (A) and this one (B) alternated, `pairs` times. */
+/**
+ * The library's load, A (another build's library and/or through another build's replica: --client-ab,
+ * --service-ab) and B (this build's through replica A) alternated, `pairs` times; the serving
+ * replica's CPU per load is read from /proc around each.
+ */
 async function clientPairs(serviceA, serviceB, bearer, size) {
   const runs = [];
   const load = async (service, env) => {
@@ -209,6 +213,7 @@ async function clientPairs(serviceA, serviceB, bearer, size) {
   return { label: clientABLabel, parts, runs, ready: ratios('readyMs'), cpu: ratios('cpuMs'), serviceCpu: ratios('serviceCpuMs') };
 }
 
+/** Writes `size` revocation records in the store's layout (src/server/stores/redis/revocations.ts). */
 async function fill(admin, prefix, size) {
   const base = `${prefix}rv:{rv}:`;
   const now = Math.floor(Date.now() / 1000);

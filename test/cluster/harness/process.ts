@@ -46,7 +46,13 @@ function compiledEntry(entry: string): string {
  * flag, Node 20.20 and 24.21): no tighter than production, and an old generation that outgrows it
  * still fails (the process dies of OOM, and the scenarios check it is alive).
  */
-export function podNodeFlags(): string[] {
+function podNodeFlags(): string[] {
+  podFlags ??= readPodNodeFlags();
+  return podFlags;
+}
+let podFlags: string[] | undefined;
+
+function readPodNodeFlags(): string[] {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile);
   if (!cmd) throw new Error('no CMD in the Dockerfile');
