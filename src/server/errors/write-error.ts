@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { writeJson } from '../write-json.js';
 import type { AuthError } from './auth-error.js';
 
 /** The contract's error body. */
@@ -12,7 +13,5 @@ export function errorBody(err: AuthError): { detail: string; error: string } {
  * handler, the lean JWKS path and the metrics port all call it. `extra` adds headers (no-store...).
  */
 export function writeError(res: ServerResponse, err: AuthError, extra: Record<string, string> = {}): void {
-  const body = JSON.stringify(errorBody(err));
-  res.writeHead(err.status, { ...err.headers, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
+  writeJson(res, errorBody(err), err.status, { ...err.headers, ...extra });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { jsonObjectBody } from '../middleware/json-body.js';
 import { parseBody } from '../parse-body.js';
 import { requestClient } from '../rate-limit/middleware.js';
+import { writeJson } from '../write-json.js';
 import type { RouteDeps } from './deps.js';
 
 const Body = z.object({ address: z.string().min(1).max(4000) });
@@ -15,7 +16,7 @@ export function challengeHandlers({ config, sessions, limits }: RouteDeps): Requ
     async (req, res) => {
       const { address } = parseBody(Body, req.body);
       const issued = await sessions.issueChallenge(address, requestClient(req, config.rateLimitIpv6PrefixLength));
-      res.json({ challenge: issued.nonce, ttl: issued.ttl, expires_at: issued.expiresAt });
+      writeJson(res, { challenge: issued.nonce, ttl: issued.ttl, expires_at: issued.expiresAt });
     },
   ];
 }

@@ -3,6 +3,7 @@ import { jsonObjectBody } from '../middleware/json-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { requestClient } from '../rate-limit/middleware.js';
 import { tokenPairBody } from '../sessions/index.js';
+import { writeJson } from '../write-json.js';
 import type { RouteDeps } from './deps.js';
 
 /** The handlers of POST /sign-in, in order: the route's, and the lean path's (app.ts), which skips the router. */
@@ -12,7 +13,7 @@ export function signInHandlers({ config, sessions, limits }: RouteDeps): Request
     ...jsonObjectBody,
     ...(limits.signIn ?? []),
     async (req, res) => {
-      res.json(tokenPairBody(await sessions.signIn(req.body as Record<string, unknown>, requestClient(req, config.rateLimitIpv6PrefixLength))));
+      writeJson(res, tokenPairBody(await sessions.signIn(req.body as Record<string, unknown>, requestClient(req, config.rateLimitIpv6PrefixLength))));
     },
   ];
 }

@@ -86,6 +86,9 @@ describe('the lean POST routes answer as the Express app does', () => {
       expect(lean.status).toBe(status);
       expect(comparable(lean)).toEqual(comparable(app));
       if (headers['x-request-id']) expect(lean.headers['x-request-id']).toBe(headers['x-request-id']);
+      // Every answer is JSON in UTF-8 with its exact length (routes write it with writeJson, errors with writeError).
+      expect(lean.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(lean.headers['content-length']).toBe(String(Buffer.byteLength(lean.body)));
     });
   }
 
@@ -99,6 +102,7 @@ describe('the lean POST routes answer as the Express app does', () => {
     const app = await signIn(`${expressUrl}/api/v1/auth`);
     expect(lean.status).toBe(200);
     expect(comparable(lean)).toEqual(comparable(app));
+    expect(lean.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(lean.body)), 'cache-control': 'no-store', pragma: 'no-cache' });
     // The sign-in limit (8 per window per client: 6 used by the cases above, 2 here) is shared by both paths: both refuse alike.
     const refused = [await signIn(svc.api), await signIn(`${expressUrl}/api/v1/auth`)];
     expect(refused.map((a) => a.status)).toEqual([429, 429]);
