@@ -1,5 +1,6 @@
 import { PACKED_RECORD_BYTES, PACKED_REVOCATIONS_TYPE, parseRevocationsBody, unpackRevocations } from './packed-revocations.js';
 import { JtiSet } from './jti-set.js';
+import { readBodyInto } from './read-body.js';
 import type { BearerSource } from './options.js';
 import type { ClientMetrics } from './metrics.js';
 
@@ -27,6 +28,11 @@ const MAX_PAGES = 10_000;
  * wrong hint costs no more than that; a longer list grows the set as it comes.
  */
 const RESERVE_AT_MOST = 2_000_000;
+/**
+ * The largest page body read: a full page is ~330 KB packed and ~1 MB as plain JSON items (10k
+ * records); a body past this is a misbehaving endpoint, refused before it exhausts memory.
+ */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
 /**
  * The revoked-jti list, polled in the background from the auth service's `revoked-jtis` endpoint
@@ -132,12 +138,14 @@ export class RevocationList {
       let added = 0;
       const cursors = new Set<string>();
       const records = { bytes: NONE }; // one buffer for the decoded records of every page of this poll
+      const bodies = { bytes: NONE }; // and one for their bodies (a page is done with before the next is read)
       for (let pages = 0; ; pages++) {
         if (response.status !== 200) {
           await response.body?.cancel();
           throw new Error(`The revocation endpoint answered ${response.status}.`);
         }
-        const page = parsePage(parseRevocationsBody(Buffer.from(await response.arrayBuffer())), records);
+        const bytes = await readBodyInto(response, bodies, MAX_PAGE_BYTES);
+        const page = parsePage(parseRevocationsBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)), records);
         // The next page is asked for before this one is added: the service reads it from Redis
         // while this process fills the set.
         let next: Promise<Response> | undefined;
