@@ -62,8 +62,8 @@ export function isPlainJson(req: IncomingMessage): boolean {
  * Reads a plain JSON body straight from the request stream: body-parser's answers for it
  * (a strict top-level value, a leading BOM dropped as iconv-lite drops it, 400 `invalid_json`
  * for malformed or non-object/array JSON, `invalid_request` for an array), without its
- * content-type parsing, charset lookup, decoder and stream wrapper, which were ~4% of a sign-in's
- * CPU (bench/PROFILING.md, fifth pass).
+ * content-type parsing, charset lookup, decoder and stream wrapper (3.9% of a sign-in's busy time in
+ * the profile; bench/PROFILING.md, fifth pass).
  */
 function readPlainJson(req: Request, next: NextFunction): void {
   const expected = Number(req.headers['content-length']);
