@@ -34,8 +34,12 @@ export const jsonObjectBodyFull: RequestHandler[] = [
   },
 ];
 
-/** `application/json`, alone or with `charset=utf-8` (any case, quoted or not): what clients send. */
-const PLAIN_JSON = /^application\/json[ \t]*(?:;[ \t]*charset=(?:utf-8|"utf-8")[ \t]*)?$/i;
+/**
+ * `application/json`, alone or with `charset=utf-8` (any case, quoted or not, one optional space
+ * after the `;`): what clients send. Other spacing goes to body-parser, whose parsers (content-type,
+ * type-is) have their own rules for it.
+ */
+const PLAIN_JSON = /^application\/json(?:; ?charset=(?:utf-8|"utf-8"))?$/i;
 
 /**
  * Whether the request is the common case the plain reader handles with the same answers as the

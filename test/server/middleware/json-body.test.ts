@@ -129,7 +129,11 @@ describe('jsonObjectBody: the plain reader answers as body-parser', () => {
     ['exactly 16 KiB', atLimit],
     ['one byte over 16 KiB', atLimit + ' '],
     ['charset utf-8 in quotes', '{"a":1}', 'application/json; charset="utf-8"'],
-    ['charset UTF-8, upper case type and spaces', '{"a":1}', 'APPLICATION/JSON ; CHARSET=UTF-8'],
+    ['charset UTF-8, upper case type', '{"a":1}', 'APPLICATION/JSON;CHARSET=UTF-8'],
+    ['a space before the ; (handed on)', '{"a":1}', 'application/json ; charset=utf-8'],
+    ['a tab after the ; (handed on)', '{"a":1}', 'application/json;\tcharset=utf-8'],
+    ['spaces around = (handed on)', '{"a":1}', 'application/json; charset = utf-8'],
+    ['a trailing space (handed on)', '{"a":1}', 'application/json '],
     ['charset utf-16 (handed on)', '{"a":1}', 'application/json; charset=utf-16'],
     ['a +json type (handed on)', '{"a":1}', 'application/vnd.x+json'],
   ];
@@ -143,7 +147,7 @@ describe('jsonObjectBody: the plain reader answers as body-parser', () => {
 
   it('takes exactly the plain cases (the others go through body-parser)', () => {
     const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
-    const plain = ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json ; charset=utf-8 '];
+    const plain = ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"'];
     for (const type of plain) expect(isPlainJson(req({ 'content-type': type, 'content-length': '7' })), type).toBe(true);
     expect(isPlainJson(req({ 'content-type': 'application/json', 'content-length': '16384' }))).toBe(true);
     const handedOn: Record<string, string>[] = [
@@ -156,6 +160,9 @@ describe('jsonObjectBody: the plain reader answers as body-parser', () => {
       { 'content-type': 'application/json; charset=latin1', 'content-length': '7' },
       { 'content-type': 'application/json; charset=utf-8; x=1', 'content-length': '7' },
       { 'content-type': 'application/jsonx', 'content-length': '7' },
+      { 'content-type': 'application/json ; charset=utf-8', 'content-length': '7' },
+      { 'content-type': 'application/json;  charset=utf-8', 'content-length': '7' },
+      { 'content-type': 'application/json ', 'content-length': '7' },
       { 'content-type': 'text/plain', 'content-length': '7' },
       { 'content-length': '7' },
     ];
