@@ -124,8 +124,8 @@ export function unpackRevocations(packed: unknown, out?: Uint8Array): Uint8Array
 
 const fitsU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_U32;
 
-/** `{"packed":"`: how the service starts a packed page. */
-const PACKED_HEAD = Buffer.from('{"packed":"');
+/** How the service starts a packed page's body (revoked-jtis.ts writes it; `parseRevocationsBody` reads it without a copy). */
+export const PACKED_HEAD = Buffer.from('{"packed":"');
 const PACKED_KEY = Buffer.from('"packed"');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

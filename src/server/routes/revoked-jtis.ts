@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { PACKED_REVOCATIONS_TYPE } from '../../client/packed-revocations.js';
+import { PACKED_HEAD, PACKED_REVOCATIONS_TYPE } from '../../client/packed-revocations.js';
 import { AuthError } from '../errors/index.js';
 import { requireRoleForPaging } from '../middleware/require-role.js';
 import { decodeCursor, encodeCursor } from '../stores/revocation-order.js';
@@ -15,8 +15,6 @@ const Cursor = { safeParse: (raw: unknown) => {
 } };
 
 const EMPTY = Buffer.alloc(0);
-/** How a packed page starts (the layout the library reads without a copy: `parseRevocationsBody`). */
-const PACKED_HEAD = Buffer.from('{"packed":"');
 /** What Express set for the string body this once was: kept, so the answer's headers did not change. */
 const PACKED_CONTENT_TYPE = `${PACKED_REVOCATIONS_TYPE}; charset=utf-8`;
 
