@@ -204,11 +204,10 @@ function parsePage(body: unknown, records: { bytes: Uint8Array }): { items: Item
   const b = body as { items?: unknown; packed?: unknown; next_cursor?: unknown; remaining?: unknown } | null;
   const items = b?.items ?? (b?.packed !== undefined ? [] : undefined);
   if (!Array.isArray(items)) throw new Error('The revocation response has no "items" array.');
-  const field = b!.packed;
-  const need = (typeof field === 'string' || field instanceof Uint8Array) && field.length % 32 === 0 ? (field.length / 4) * 3 : 0;
-  if (records.bytes.length < need) records.bytes = new Uint8Array(need);
-  const packed = field === undefined ? NONE : unpackRevocations(field, records.bytes);
+  const packed = b!.packed === undefined ? NONE : unpackRevocations(b!.packed, records.bytes);
   if (packed === undefined) throw new Error('The revocation response has a malformed "packed" string.');
+  // A page larger than the buffer was decoded into a new one (exactly its size): keep that for the next.
+  if (packed.length > records.bytes.length) records.bytes = packed;
   const next = b!.next_cursor ?? null;
   if (next !== null && (typeof next !== 'string' || next.length === 0)) throw new Error('The revocation response has a malformed "next_cursor".');
   for (const raw of items as unknown[]) {
