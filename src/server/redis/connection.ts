@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { AuthConfig } from '../config/index.js';
+import { commandTap } from './command-tap.js';
 
 /** A standalone/Sentinel client or a Cluster client: both expose the commands the stores use. */
 export type RedisClient = Redis | Cluster;
@@ -10,13 +11,12 @@ type RedisSettings = Pick<
 >;
 
 /**
- * Options that make Redis failures fast and bounded: a command fails after `commandTimeout`
- * instead of waiting, nothing queues while disconnected (no offline queue growing without
- * bound), and reconnection keeps trying at a short capped interval so recovery is quick.
+ * Options that make Redis failures fast and bounded: nothing queues while disconnected (no offline
+ * queue growing without bound), and reconnection keeps trying at a short capped interval so
+ * recovery is quick. The command deadline is set apart (`boundCommands`).
  */
 function failFast(timeoutMs: number): RedisOptions {
   return {
-    commandTimeout: timeoutMs,
     connectTimeout: Math.max(timeoutMs * 2, 1000),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -49,22 +49,35 @@ function urlAuth(url: string | undefined): RedisOptions {
   return opts;
 }
 
+/**
+ * A command fails after `timeoutMs` instead of waiting. A single server or Sentinel's master: the
+ * client's command tap holds the deadline (one timer per client; ioredis's `commandTimeout` costs a
+ * timer and a dictionary-mode command per command, see command-tap.ts). Cluster: ioredis's
+ * `commandTimeout` on each node connection, as the cluster client creates those and sends its own
+ * commands on them (ready checks) where a tap on the cluster client would not see them.
+ */
+function boundCommands<C extends Redis>(client: C, timeoutMs: number): C {
+  commandTap(client).failAfter(timeoutMs);
+  return client;
+}
+
 /** Creates the Redis client the configuration asks for: Cluster, Sentinel or a single server. */
 export function createRedisClient(config: RedisSettings): RedisClient {
-  const base = failFast(config.redisCommandTimeoutMs);
+  const timeoutMs = config.redisCommandTimeoutMs;
+  const base = failFast(timeoutMs);
   if (config.redisClusterNodes?.length) {
     const { db: _db, ...auth } = urlAuth(config.redisUrl);
     const options: ClusterOptions = {
       enableOfflineQueue: false,
       enableAutoPipelining: false,
       clusterRetryStrategy: base.retryStrategy,
-      redisOptions: { ...base, ...auth },
+      redisOptions: { ...base, ...auth, commandTimeout: timeoutMs },
       slotsRefreshTimeout: 1000,
     };
     return new Cluster(config.redisClusterNodes.map(hostPort), options);
   }
   if (config.redisSentinels?.length) {
-    return new Redis({
+    return boundCommands(new Redis({
       ...base,
       ...urlAuth(config.redisUrl),
       sentinels: config.redisSentinels.map(hostPort),
@@ -72,8 +85,8 @@ export function createRedisClient(config: RedisSettings): RedisClient {
       sentinelPassword: config.redisSentinelPassword,
       sentinelRetryStrategy: (attempt: number) => Math.min(100 * attempt, 1000),
       failoverDetector: true,
-    });
+    }), timeoutMs);
   }
   if (!config.redisUrl) throw new TypeError('createRedisClient needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES');
-  return new Redis(config.redisUrl, base);
+  return boundCommands(new Redis(config.redisUrl, base), timeoutMs);
 }

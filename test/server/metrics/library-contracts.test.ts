@@ -13,7 +13,7 @@ import { observeRedisCommands } from '../../../src/server/metrics/redis.js';
  * - metrics/fast-histogram.ts: prom-client's Registry renders any registered object with `name`,
  *   `help`, `type`, `aggregator` and `get()` (kept: 0.13-0.38 µs per observation against 7-9 µs for
  *   prom-client's Histogram, on the JWKS path whose requests cost ~55 µs; see the file).
- * - metrics/redis.ts: every ioredis command goes through the instance's `sendCommand(command)`,
+ * - redis/command-tap.ts: every ioredis command goes through the instance's `sendCommand(command)`,
  *   with `name`, `args` and `promise` (ioredis has no per-command hook).
  * The client's scrape-time counters override prom-client's public `reset()` (a subclass, no patch).
  */

@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/server/config/index.js';
+import { commandTap } from '../../../src/server/redis/command-tap.js';
 import { createRedisClient } from '../../../src/server/redis/connection.js';
 import { RedisServerProcess } from '../../helpers/redis-server.js';
 
@@ -13,7 +14,22 @@ describe('createRedisClient', () => {
     client.on('error', () => undefined);
     try {
       expect(client).toBeInstanceOf(Redis);
-      expect(client.options).toMatchObject({ commandTimeout: 750, enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: false });
+      expect(client.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: false });
+      // The deadline is the command tap's, not ioredis's per-command timer (command-tap.ts says why).
+      expect(client.options.commandTimeout).toBeUndefined();
+      expect(commandTap(client).timeoutMs).toBe(750);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('sentinel: the same, with the deadline on the master connection', () => {
+    const client = createRedisClient(loadConfig({ redisSentinels: ['127.0.0.1:1'], redisSentinelName: 'mymaster', redisCommandTimeoutMs: 750 })) as Redis;
+    client.on('error', () => undefined);
+    try {
+      expect(client.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: false });
+      expect(client.options.commandTimeout).toBeUndefined();
+      expect(commandTap(client).timeoutMs).toBe(750);
     } finally {
       client.disconnect();
     }
@@ -26,6 +42,8 @@ describe('createRedisClient', () => {
       expect(client).toBeInstanceOf(Cluster);
       expect(client.options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: false });
       expect(client.options.redisOptions).toMatchObject({ commandTimeout: 750, enableAutoPipelining: false });
+      // Node connections carry ioredis's own deadline; a tap on the cluster client would double it.
+      expect(commandTap(client).timeoutMs).toBe(0);
     } finally {
       client.disconnect();
     }
