@@ -17,6 +17,7 @@ interface Pending {
   readonly start: number;
   prev: Pending | undefined;
   next: Pending | undefined;
+  done: boolean;
 }
 
 /** Marks a command the tap has seen, so that a resend is timed and bounded from its first send. */
@@ -29,7 +30,9 @@ type Marked = Command & { [SEEN]?: true };
  *
  * ioredis has no per-command hook that also sees commands refused before the write (no offline
  * queue, connection down), so this wraps the instance's `sendCommand`, through which every command,
- * pipeline and MULTI member and script goes. That is ioredis's behaviour, not its documented API:
+ * pipeline and MULTI member and script goes, and learns that a command settled by wrapping the
+ * command's `resolve` / `reject` (public fields of ioredis's Command, through which it settles
+ * every command). That is ioredis's behaviour, not its documented API:
  * test/server/metrics/library-contracts.test.ts fails if an upgrade changes it, and package.json
  * pins ioredis to ~5.11.
  *
@@ -72,15 +75,23 @@ export class CommandTap {
   sent(command: Marked): void {
     if (command[SEEN] || (this.observers.size === 0 && this.#timeoutMs === 0)) return;
     command[SEEN] = true;
-    const node: Pending = { command, start: performance.now(), prev: this.#tail, next: undefined };
+    const node: Pending = { command, start: performance.now(), prev: this.#tail, next: undefined, done: false };
     if (this.#tail) this.#tail.next = node;
     else this.#head = node;
     this.#tail = node;
     this.#size++;
-    command.promise.then(
-      () => this.#settled(node, undefined),
-      (err: unknown) => this.#settled(node, toError(err)),
-    );
+    // Told by the command's own resolve/reject, not by a reaction on its promise: no derived promise,
+    // no microtask. ioredis settles a command only through these two (Command.d.ts declares them).
+    const { resolve, reject } = command;
+    command.resolve = (value: unknown) => {
+      const out = resolve(value); // a reply its transformer refuses ends in `command.reject`, below
+      this.#settled(node, undefined);
+      return out;
+    };
+    command.reject = (err: Error) => {
+      reject(err);
+      this.#settled(node, toError(err));
+    };
     if (this.#timeoutMs > 0 && this.#timer === undefined) this.#arm(this.#timeoutMs);
   }
 
@@ -95,10 +106,19 @@ export class CommandTap {
   }
 
   #settled(node: Pending, error: Error | undefined): void {
+    if (node.done) return; // a late reply to a command that timed out, or a reply refused after it arrived
+    node.done = true;
     this.#unlink(node);
     if (this.observers.size === 0) return;
     const seconds = (performance.now() - node.start) / 1000;
-    for (const fn of this.observers) fn(node.command, seconds, error);
+    // Runs inside ioredis's reply handling: an observer's throw must not reach its parser.
+    for (const fn of this.observers) {
+      try {
+        fn(node.command, seconds, error);
+      } catch {
+        // a metric that failed to record is not the command's failure
+      }
+    }
   }
 
   #arm(delayMs: number): void {

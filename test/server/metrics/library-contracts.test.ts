@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../src/client/metrics.js';
 import { FastHistogram } from '../../../src/server/metrics/fast-histogram.js';
 import { observeRedisCommands } from '../../../src/server/metrics/redis.js';
+import { noRedis, redisUrl, uniquePrefix } from '../../helpers/redis.js';
 
 /**
  * The library behaviour two kept shortcuts rely on, beyond their documented API, checked so that an
@@ -14,7 +15,8 @@ import { observeRedisCommands } from '../../../src/server/metrics/redis.js';
  *   `help`, `type`, `aggregator` and `get()` (kept: 0.13-0.38 µs per observation against 7-9 µs for
  *   prom-client's Histogram, on the JWKS path whose requests cost ~55 µs; see the file).
  * - redis/command-tap.ts: every ioredis command goes through the instance's `sendCommand(command)`,
- *   with `name`, `args` and `promise` (ioredis has no per-command hook).
+ *   with `name`, `args` and `promise` (ioredis has no per-command hook), and a command settles
+ *   only through its own `resolve` / `reject` properties, which the tap wraps.
  * The client's scrape-time counters override prom-client's public `reset()` (a subclass, no patch).
  */
 const root = join(import.meta.dirname, '../../..');
@@ -63,6 +65,38 @@ describe('library contracts of the kept shortcuts', () => {
     expect(seen.map((c) => c.name)).toEqual(expect.arrayContaining(['get', 'set']));
     expect(seen.some((c) => c.name === 'evalsha' || c.name === 'eval')).toBe(true);
     expect(seen.find((c) => c.name === 'get')!.args).toEqual(['k']);
+  });
+
+  it.skipIf(noRedis())('ioredis: replies, error replies, pipeline, MULTI and script members settle through the command\'s resolve / reject properties', async () => {
+    const client = new Redis(redisUrl(), { maxRetriesPerRequest: 0 });
+    const key = `${uniquePrefix('contract')}k`;
+    const settled: string[] = [];
+    const original = client.sendCommand.bind(client);
+    (client as unknown as { sendCommand: typeof original }).sendCommand = (command: Command, ...rest: unknown[]) => {
+      const { resolve, reject } = command;
+      command.resolve = (value: unknown) => {
+        settled.push(`${command.name} ok`);
+        return resolve(value);
+      };
+      command.reject = (err: Error) => {
+        settled.push(`${command.name} error`);
+        reject(err);
+      };
+      return (original as (c: Command, ...r: unknown[]) => unknown)(command, ...rest) as ReturnType<typeof original>;
+    };
+    try {
+      await client.ping();
+      settled.length = 0;
+      expect(await client.set(key, 'v', 'PX', 5000)).toBe('OK');
+      await expect(client.call('nosuchcommand')).rejects.toThrow(/unknown command/i);
+      expect(await client.pipeline().get(key).get(key).exec()).toEqual([[null, 'v'], [null, 'v']]);
+      expect(await client.multi().get(key).exec()).toEqual([[null, 'v']]);
+      expect(await client.eval('return 7', 0)).toBe(7);
+      expect(settled).toEqual(['set ok', 'nosuchcommand error', 'get ok', 'get ok', 'multi ok', 'get ok', 'exec ok', 'eval ok']);
+    } finally {
+      await client.del(key);
+      client.disconnect();
+    }
   });
 
   it("client: registry.resetMetrics() forgets the scrape-time counters' pending counts (the reset override runs)", async () => {

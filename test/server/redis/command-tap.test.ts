@@ -120,6 +120,27 @@ describe('commandTap: the command deadline', () => {
     }
   });
 
+  it('an observer that throws costs its own record, not the command or the connection', async () => {
+    const c = await client(2000);
+    const tap = commandTap(c);
+    const seen: string[] = [];
+    const bad = () => {
+      throw new Error('observer failed');
+    };
+    tap.observers.add(bad);
+    tap.observers.add((command) => seen.push(command.name));
+    try {
+      expect(await c.echo('a')).toBe('a');
+      await expect(c.call('nosuchcommand')).rejects.toThrow(/unknown command/i);
+      expect(await c.echo('b')).toBe('b');
+      expect(seen).toEqual(['echo', 'nosuchcommand', 'echo']);
+      expect(tap.pending).toBe(0);
+    } finally {
+      tap.observers.clear();
+      c.disconnect();
+    }
+  });
+
   it('holds nothing per command while it has neither observers nor a deadline', async () => {
     const c = new Redis(server.url);
     try {
