@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
 import type { AuditOperation, LoginOutcome, RefreshOutcome, SignInOutcome, TokenKind } from '../events.js';
 
@@ -96,7 +96,8 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['operation'] as const,
       registers,
     }),
-    redisDuration: new Histogram({
+    // Observed for every Redis command (~10 a sign-in): the cheap histogram too.
+    redisDuration: new FastHistogram({
       name: `${METRIC_PREFIX}redis_command_duration_seconds`,
       help: 'Redis command latency in seconds (failed commands included), by command.',
       labelNames: ['command'] as const,

@@ -6,6 +6,8 @@ interface Series {
   buckets: Float64Array;
   sum: number;
   count: number;
+  /** Dropped by reset(): its next observation puts it back. */
+  detached: boolean;
   observe: Observe;
 }
 
@@ -56,16 +58,31 @@ export class FastHistogram<L extends string> {
       buckets: new Float64Array(bounds.length + 1),
       sum: 0,
       count: 0,
+      detached: false,
       observe: (seconds) => {
+        const t = s.detached ? this.#reattach(key, s) : s;
         let i = 0;
         while (i < bounds.length && seconds > bounds[i]!) i++;
-        s.buckets[i]! += 1;
-        s.sum += seconds;
-        s.count += 1;
+        t.buckets[i]! += 1;
+        t.sum += seconds;
+        t.count += 1;
       },
     };
     this.#series.set(key, s);
     return s.observe;
+  }
+
+  /**
+   * A series dropped by reset() and observed again through an observer its caller kept: it comes
+   * back (as prom-client's does when observed after a reset), or, when the same labels were
+   * resolved anew since, the observation goes to that series.
+   */
+  #reattach(key: string, s: Series): Series {
+    const current = this.#series.get(key);
+    if (current && current !== s) return current;
+    s.detached = false;
+    this.#series.set(key, s);
+    return s;
   }
 
   /** Records one observation (looks the series up: for the general path). */
@@ -73,7 +90,14 @@ export class FastHistogram<L extends string> {
     this.child(...values)(seconds);
   }
 
+  /** Drops every series, as prom-client's reset does; observers already handed out stay valid. */
   reset(): void {
+    for (const s of this.#series.values()) {
+      s.buckets.fill(0);
+      s.sum = 0;
+      s.count = 0;
+      s.detached = true;
+    }
     this.#series.clear();
   }
 

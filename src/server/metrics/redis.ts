@@ -2,6 +2,7 @@ import type { Command } from 'ioredis';
 import { commandTap, type RedisCommandObserver } from '../redis/command-tap.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { MetricSet } from './definitions.js';
+import type { Observe } from './fast-histogram.js';
 import { BoundedLabel } from './labels.js';
 
 export type { RedisCommandObserver };
@@ -33,10 +34,16 @@ function expected(command: Pick<Command, 'name' | 'args'>, error: Error | undefi
 /** The observer that feeds the Redis metrics. */
 export function redisCommandMetrics(m: MetricSet): RedisCommandObserver {
   const commands = new BoundedLabel(64);
+  // The histogram's series per command name, resolved once (a few dozen names; bounded anyway).
+  const timers = new Map<string, Observe>();
   return (cmd, seconds, error) => {
     if (expected(cmd, error)) return;
-    const command = commands.value(cmd.name.toLowerCase());
-    m.redisDuration.labels(command).observe(seconds);
-    if (error) m.redisErrors.labels(command).inc();
+    let observe = timers.get(cmd.name);
+    if (!observe) {
+      observe = m.redisDuration.child(commands.value(cmd.name.toLowerCase()));
+      if (timers.size < 256) timers.set(cmd.name, observe);
+    }
+    observe(seconds);
+    if (error) m.redisErrors.labels(commands.value(cmd.name.toLowerCase())).inc();
   };
 }

@@ -30,4 +30,33 @@ describe('FastHistogram', () => {
     reference.reset();
     expect(await ours.metrics()).toBe(await theirs.metrics());
   });
+
+  it('after a reset, an observer handed out before it records again, as prom-client does after a reset', async () => {
+    const buckets = [0.01, 1];
+    const ours = new Registry();
+    const theirs = new Registry();
+    const fast = new FastHistogram({ name: 'r_seconds', help: 'R.', labelNames: ['command'], buckets, registers: [ours] });
+    const reference = new Histogram({ name: 'r_seconds', help: 'R.', labelNames: ['command'], buckets, registers: [theirs] });
+    const kept = fast.child('get'); // what the Redis metrics keep per command
+    kept(0.5);
+    reference.observe({ command: 'get' }, 0.5);
+    ours.resetMetrics();
+    theirs.resetMetrics();
+    expect(await ours.metrics()).not.toContain('r_seconds_count');
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    kept(0.005);
+    reference.observe({ command: 'get' }, 0.005);
+    expect(await ours.metrics()).toContain('r_seconds_count{command="get"} 1');
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    // Labels resolved anew after the reset and the old observer share one series.
+    ours.resetMetrics();
+    theirs.resetMetrics();
+    const fresh = fast.child('get');
+    fresh(0.5);
+    kept(0.5);
+    reference.observe({ command: 'get' }, 0.5);
+    reference.observe({ command: 'get' }, 0.5);
+    expect(await ours.metrics()).toContain('r_seconds_count{command="get"} 2');
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
 });
