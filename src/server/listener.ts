@@ -71,7 +71,8 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
       if (use) {
         use.busy += 1;
         use.answer = res;
-        res.once('close', () => {
+        // `on`, not `once`: a response closes once, and `once` wraps every listener in a closure.
+        res.on('close', () => {
           use.busy -= 1;
           use.idleSince = performance.now();
           if (use.answer === res) use.answer = undefined;

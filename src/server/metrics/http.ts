@@ -14,7 +14,8 @@ import { methodLabel, statusClass } from './labels.js';
 export function httpDuration(m: MetricSet): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
-    res.once('finish', () => {
+    // `on`, not `once`: `finish` comes at most once, and `once` wraps every listener in a closure.
+    res.on('finish', () => {
       m.httpDuration.observe([methodLabel(req.method), routeTemplate(req), statusClass(res.statusCode)], (performance.now() - start) / 1000);
     });
     next();

@@ -61,9 +61,9 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
     const id = requestId(req, res);
     req.id = id; // the error handler logs it with real failures
     const start = performance.now();
+    // `close` comes once per response, after `finish` when it was sent whole (one tick later) and
+    // alone when the client went away first: one listener, never removed (the response dies with it).
     const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
       // Closed before the response was complete: the client went away (or the socket failed).
       const aborted = !res.writableFinished;
       const status = res.statusCode;
@@ -73,7 +73,6 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
       const line = { req: { id, method: req.method }, res: { statusCode: status }, route, responseTime: Math.round(performance.now() - start) };
       logger[level](line, aborted ? `${req.method} ${route} aborted` : `${req.method} ${route} ${status}`);
     };
-    res.on('finish', done);
     res.on('close', done);
     next();
   };
