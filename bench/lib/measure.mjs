@@ -31,6 +31,22 @@ export async function loadRun(target, config, seconds) {
 }
 
 /**
+ * Runs of the same load against several targets at once (one load worker each, all on the client
+ * core), the targets sharing the server core: every target meets the same machine at the same
+ * moment, so the drift of a shared VM (the crypto bound alone varies ±17% from one 3 s run to the
+ * next here) cancels within a sample instead of between runs. Returns one result per target with
+ * `perCpu`: sign-ins (or requests) per CPU-second of that target over the common window.
+ */
+const togetherWorkers = [];
+export async function loadRunTogether(targets, config, seconds) {
+  while (togetherWorkers.length < targets.length) togetherWorkers.push(startWorker(CLIENT_CORE, LOAD));
+  const cpu0 = targets.map((t) => cpuSeconds(t.pid));
+  const results = await Promise.all(targets.map((t, i) => togetherWorkers[i].request({ ...config, url: t.url, duration: seconds })));
+  const cpu1 = targets.map((t) => cpuSeconds(t.pid));
+  return results.map((r, i) => ({ ...r, cpuSeconds: cpu1[i] - cpu0[i], perCpu: (r.rps * r.duration) / (cpu1[i] - cpu0[i]) }));
+}
+
+/**
  * Runs a comparison. `entries`: [{ key, run(seconds) => Promise<{ rps, ... }> }].
  * Returns { [key]: { median, perCpu, runs: [result...] } }: `perCpu` is the median of throughput
  * per CPU-second of the server, the figure that survives a machine shared with other work.
