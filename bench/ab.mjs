@@ -5,20 +5,24 @@
 // load (a load worker each, on the client core, with Redis); a sample is the ratio of their
 // sign-ins per CPU-second over the same 3 s window, so the machine's drift, which moves both alike,
 // cancels. First a control: this build against a second process of itself (what the protocol
-// reads when there is no difference), then this build against the other one.
-// Usage: node bench/ab.mjs [--other=<bundle>|floor] [--samples=9] [--seconds=3]; `--other`
-// defaults to BENCH_SERVICE_OLD. Prints Markdown; writes nothing.
+// reads when there is no difference), then this build against the other one. Each comparison is
+// warmed up side by side for 30 s first: a process that has just started reads up to 30% worse
+// for its first ~30 s of load against one that has run a minute, so a short warm-up shows a trend
+// instead of a ratio. The floor runs with the image's V8 flags, like the service.
+// Usage: node bench/ab.mjs [--other=<bundle>|floor] [--samples=9] [--seconds=3] [--warmup=30];
+// `--other` defaults to BENCH_SERVICE_OLD. Prints Markdown; writes nothing.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadRunTogether, median } from './lib/measure.mjs';
 import { stopWorkers } from './lib/proc.mjs';
-import { keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
+import { IMAGE_NODE_FLAGS, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const other = arg('other') ?? process.env.BENCH_SERVICE_OLD;
 const samples = Number(arg('samples') ?? 9);
 const seconds = Number(arg('seconds') ?? 3);
+const warmup = Number(arg('warmup') ?? 30);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 if (!other) {
   log('usage: node bench/ab.mjs --other=<another build\'s dist/bundle/server.mjs>|floor (or BENCH_SERVICE_OLD)');
@@ -30,8 +34,8 @@ const loadavg = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).
 
 /** `samples` side-by-side runs of a and b; the slots swap every sample (a slot's bias cancels too). */
 async function sideBySide(label, a, b) {
-  log(`${label}: warm-up`);
-  await loadRunTogether([a, b], signin, 2);
+  log(`${label}: warm-up, ${warmup} s side by side`);
+  await loadRunTogether([a, b], signin, warmup);
   const ratios = [];
   const rates = { a: [], b: [] };
   for (let i = 0; i < samples; i++) {
@@ -54,7 +58,7 @@ try {
   const start = (main, prefix) => startService({ keysDir, redisUrl: redis.url, prefix, main });
   const a = await start(undefined, 'ab-a:');
   const a2 = await start(undefined, 'ab-a2:');
-  const b = other === 'floor' ? await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'ab-floor:']) : await start(other, 'ab-b:');
+  const b = other === 'floor' ? await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'ab-floor:'], { nodeArgs: IMAGE_NODE_FLAGS }) : await start(other, 'ab-b:');
   for (const t of [a, a2, b]) await signInOnce(t.url);
   rows.push(await sideBySide('control: this build ÷ itself', a, a2));
   rows.push(await sideBySide(`this build ÷ ${other === 'floor' ? 'the floor' : 'the other build'}`, a, b));

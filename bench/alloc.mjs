@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadRun } from './lib/measure.mjs';
 import { stopWorkers } from './lib/proc.mjs';
-import { keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
+import { IMAGE_NODE_FLAGS, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -78,7 +78,7 @@ try {
     targets.push(t);
   };
   add('service', await startService({ keysDir, redisUrl: redis.url, prefix: 'alloc:', nodeArgs: TRACE }));
-  add('floor', await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'alloc-floor:'], { nodeArgs: TRACE }));
+  add('floor', await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'alloc-floor:'], { nodeArgs: [...IMAGE_NODE_FLAGS, ...TRACE] }));
   if (process.env.BENCH_SERVICE_OLD) add('service-old', await startService({ keysDir, redisUrl: redis.url, prefix: 'alloc-old:', nodeArgs: TRACE, main: process.env.BENCH_SERVICE_OLD }));
   for (const t of targets) {
     await signInOnce(t.url);

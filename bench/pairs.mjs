@@ -78,7 +78,7 @@ async function signin(main, redis) {
   for (const t of [main, other].filter(Boolean)) await signInOnce(t.url);
   const bound = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/crypto-bound.mjs'));
   // The floor: bare node:http + ioredis + node:crypto doing the service's Redis work (signin-floor.mjs).
-  const floor = await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'pairs-floor:']);
+  const floor = await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'pairs-floor:'], { nodeArgs: IMAGE_NODE_FLAGS });
   await signInOnce(floor.url);
   const entries = [
     { key: 'bound', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000 }) },
