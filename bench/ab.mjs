@@ -9,7 +9,7 @@
 // warmed up side by side for 30 s first: a process that has just started reads up to 30% worse
 // for its first ~30 s of load against one that has run a minute, so a short warm-up shows a trend
 // instead of a ratio. The floor runs with the image's V8 flags, like the service.
-// Usage: node bench/ab.mjs [--other=<bundle>|floor] [--samples=9] [--seconds=3] [--warmup=30];
+// Usage: node bench/ab.mjs [--other=<bundle>|floor] [--samples=9] [--seconds=3] [--warmup=30] [--no-control];
 // `--other` defaults to BENCH_SERVICE_OLD. Prints Markdown; writes nothing.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ try {
   const a2 = await start(undefined, 'ab-a2:');
   const b = other === 'floor' ? await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'ab-floor:'], { nodeArgs: IMAGE_NODE_FLAGS }) : await start(other, 'ab-b:');
   for (const t of [a, a2, b]) await signInOnce(t.url);
-  rows.push(await sideBySide('control: this build ÷ itself', a, a2));
+  if (!argv.includes('--no-control')) rows.push(await sideBySide('control: this build ÷ itself', a, a2));
   rows.push(await sideBySide(`this build ÷ ${other === 'floor' ? 'the floor' : 'the other build'}`, a, b));
 } finally {
   await stopWorkers();
