@@ -3,11 +3,12 @@
  * `address` must be the lowercase hex of that public key. Verified with node:crypto (OpenSSL),
  * which rejects non-canonical S values.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
+import { publicKeyFromSpki } from './spki-key.js';
 import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Ed25519SignIn extends ParsedSignIn {
@@ -17,6 +18,8 @@ export interface Ed25519SignIn extends ParsedSignIn {
 }
 
 const ALGORITHM = 'Ed25519';
+/** SubjectPublicKeyInfo prefix (id-Ed25519, RFC 8410) for the 32-byte public key. */
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
   algorithm: ALGORITHM,
@@ -28,7 +31,7 @@ export const ed25519Verifier: WalletVerifier<Ed25519SignIn> = {
     const nonce = challengeField(body);
     let key: KeyObject;
     try {
-      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+      key = publicKeyFromSpki(Buffer.concat([SPKI_PREFIX, publicKey]), () => ({ kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }));
     } catch {
       throw new AuthError('invalid_request', '`public_key` is not a valid Ed25519 public key.');
     }

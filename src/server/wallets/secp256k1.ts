@@ -8,12 +8,13 @@
  * challenge can be spent once only (unlike a blockchain transaction id). EIP-191/EIP-4361, where
  * every wallet normalizes to low S, reject high S like ethers does.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { AuthError } from '../errors/index.js';
 import { bytesToHex } from '../../lib/hex.js';
 import { evmAddressFromPublicKey, isCanonicalEvmAddress } from './address.js';
 import { addressMismatch, badSignature } from './errors.js';
 import { addressField, challengeField, hexField } from './fields.js';
+import { publicKeyFromSpki } from './spki-key.js';
 import { signedText, type ParsedSignIn, type WalletVerifier } from './types.js';
 
 export interface Secp256k1SignIn extends ParsedSignIn {
@@ -27,9 +28,9 @@ const ALGORITHM = 'secp256k1';
 const MAX_DER_BYTES = 72;
 
 /** SubjectPublicKeyInfo prefix (id-ecPublicKey, secp256k1) for a 65- or 33-byte SEC1 point. */
-const SPKI_PREFIX: Record<number, string> = {
-  65: '3056301006072a8648ce3d020106052b8104000a034200',
-  33: '3036301006072a8648ce3d020106052b8104000a032200',
+const SPKI_PREFIX: Record<number, Buffer> = {
+  65: Buffer.from('3056301006072a8648ce3d020106052b8104000a034200', 'hex'),
+  33: Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex'),
 };
 
 export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
@@ -50,7 +51,7 @@ export const secp256k1Verifier: WalletVerifier<Secp256k1SignIn> = {
     let key: KeyObject;
     try {
       // OpenSSL decodes (and so checks) the point on import: an off-curve key is a 400 here.
-      key = createPublicKey({ key: Buffer.concat([Buffer.from(SPKI_PREFIX[publicKey.length]!, 'hex'), publicKey]), format: 'der', type: 'spki' });
+      key = publicKeyFromSpki(Buffer.concat([SPKI_PREFIX[publicKey.length]!, publicKey]));
     } catch {
       throw new AuthError('invalid_request', '`public_key` is not a point on secp256k1.');
     }
