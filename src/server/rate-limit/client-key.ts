@@ -15,6 +15,11 @@ export function clientKey(ip: string, ipv6PrefixLength: number): string {
   // answered without parsing: ipaddr would build an address object for the same string.
   if (DOTTED_QUAD.test(ip)) return ip;
   if (ip.startsWith('::ffff:') && DOTTED_QUAD.test(ip.slice(7))) return ip.slice(7);
+  return parsedClientKey(ip, ipv6PrefixLength);
+}
+
+/** The key through ipaddr's parse: the rule for every form (the shortcut above takes the canonical IPv4 ones). */
+export function parsedClientKey(ip: string, ipv6PrefixLength: number): string {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.process(ip);
