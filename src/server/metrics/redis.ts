@@ -34,16 +34,17 @@ function expected(command: Pick<Command, 'name' | 'args'>, error: Error | undefi
 /** The observer that feeds the Redis metrics. */
 export function redisCommandMetrics(m: MetricSet): RedisCommandObserver {
   const commands = new BoundedLabel(64);
-  // The histogram's series per command name, resolved once (a few dozen names; bounded anyway).
-  const timers = new Map<string, Observe>();
+  // Label and histogram series per command name, resolved once (a few dozen names; bounded anyway).
+  const series = new Map<string, { label: string; observe: Observe }>();
   return (cmd, seconds, error) => {
     if (expected(cmd, error)) return;
-    let observe = timers.get(cmd.name);
-    if (!observe) {
-      observe = m.redisDuration.child(commands.value(cmd.name.toLowerCase()));
-      if (timers.size < 256) timers.set(cmd.name, observe);
+    let s = series.get(cmd.name);
+    if (!s) {
+      const label = commands.value(cmd.name.toLowerCase());
+      s = { label, observe: m.redisDuration.child(label) };
+      if (series.size < 256) series.set(cmd.name, s);
     }
-    observe(seconds);
-    if (error) m.redisErrors.labels(commands.value(cmd.name.toLowerCase())).inc();
+    s.observe(seconds);
+    if (error) m.redisErrors.labels(s.label).inc();
   };
 }

@@ -139,6 +139,7 @@ export class CommandTap {
     }
   };
 }
+
 /** The client's tap, installed on first use (once per client, shared by every user of it). */
 export function commandTap(client: RedisClient): CommandTap {
   const target = client as Tapped;

@@ -1,7 +1,8 @@
 import { AuthError } from '../../errors/index.js';
 
+const storeUnavailable = (err: unknown) => new AuthError('store_unavailable', undefined, { cause: err });
 const unavailable = (err: unknown): never => {
-  throw new AuthError('store_unavailable', undefined, { cause: err });
+  throw storeUnavailable(err);
 };
 
 /**
@@ -15,7 +16,7 @@ export function redisCall<T>(op: () => Promise<T>): Promise<T> {
   try {
     pending = op();
   } catch (err) {
-    return Promise.reject(new AuthError('store_unavailable', undefined, { cause: err }));
+    return Promise.reject(storeUnavailable(err));
   }
   return pending.catch(unavailable);
 }
