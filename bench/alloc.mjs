@@ -14,7 +14,7 @@
 // Prints a Markdown table (median and min-max per contender); writes nothing.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadRun } from './lib/measure.mjs';
+import { loadRun, median } from './lib/measure.mjs';
 import { stopWorkers } from './lib/proc.mjs';
 import { IMAGE_NODE_FLAGS, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
 
@@ -62,10 +62,6 @@ async function measure(target) {
   };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const cell = (xs, digits) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 
 const targets = [];

@@ -9,6 +9,7 @@
 // the variant is reported beside it (bench/PROFILING.md), not instead of it.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { publicKeyFromSpki } from '../../dist/server/wallets/spki-key.js';
 
 // JWS signing input of a typical access token (header.claims, base64url), ~400 bytes.
 const signingInput = Buffer.from('eyJhbGciOiJSUzI1NiIsImtpZCI6IngiLCJ0eXAiOiJKV1QifQ.' + 'e'.repeat(360));
@@ -17,13 +18,11 @@ const walletPub = createPublicKey(wallet.privateKey);
 const challenge = Buffer.from('0123456789abcdef'.repeat(4));
 const walletSig = sign(null, challenge, wallet.privateKey);
 const walletX = wallet.publicKey.export({ format: 'jwk' }).x;
-// The import in the form this Node imports fastest, as the service and the floor do
-// (src/server/wallets/spki-key.ts: PEM text on Node >= 24, the JWK before).
-const walletPem = wallet.publicKey.export({ format: 'pem', type: 'spki' });
-const importEd25519 =
-  Number(process.versions.node.split('.')[0]) >= 24
-    ? () => createPublicKey(Buffer.from(walletPem).toString()) // a fresh string each time, as from a request
-    : () => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: walletX }, format: 'jwk' });
+// The import the service makes per sign-in (its own helper, from the build: PEM text on Node >= 24,
+// the JWK before), from the key's DER each time, as from a request.
+const walletDer = wallet.publicKey.export({ format: 'der', type: 'spki' });
+const walletJwk = () => ({ kty: 'OKP', crv: 'Ed25519', x: walletX });
+const importEd25519 = () => publicKeyFromSpki(walletDer, walletJwk);
 
 function tokenSigner(pemFile) {
   const key = createPrivateKey(readFileSync(pemFile));

@@ -9,10 +9,11 @@
 // node:crypto, as the service does. No validation beyond what correctness needs, no logs, metrics,
 // rate limits, error catalogue or CORS: a sign-in no real service can beat on this stack and machine.
 // Usage: node signin-floor.mjs <active.pem> <redis-url> <prefix>; prints {"port": N}.
-import { createHash, createPrivateKey, createPublicKey, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
+import { publicKeyFromSpki } from '../../dist/server/wallets/spki-key.js';
 
 const [pemFile, redisUrl, prefix] = process.argv.slice(2);
 const key = createPrivateKey(readFileSync(pemFile));
@@ -43,14 +44,10 @@ function audit(id, record, exp) {
   }, 50);
 }
 
-// The wallet key's import in the form this Node imports fastest, as the service does
-// (src/server/wallets/spki-key.ts: PEM text on Node >= 24, the JWK before).
-const PEM_IMPORT = Number(process.versions.node.split('.')[0]) >= 24;
+// The wallet key's import as the service makes it (its own helper, from the build: PEM text on
+// Node >= 24, the JWK before; src/server/wallets/spki-key.ts says why).
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
-const importEd25519 = (raw) =>
-  PEM_IMPORT
-    ? createPublicKey(`-----BEGIN PUBLIC KEY-----\n${Buffer.concat([ED25519_SPKI, raw]).toString('base64')}\n-----END PUBLIC KEY-----\n`)
-    : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+const importEd25519 = (raw) => publicKeyFromSpki(Buffer.concat([ED25519_SPKI, raw]), () => ({ kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }));
 
 const b64 = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
 function accessToken(address) {
