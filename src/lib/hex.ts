@@ -8,11 +8,15 @@ export function normalizeHex(value: string): string | null {
   return m[1]!.toLowerCase();
 }
 
+const HEX_DIGITS_RE = /^[0-9a-fA-F]*$/;
+
 /** Decodes contract hex into bytes, or null when malformed. */
 export function hexToBytes(value: string): Uint8Array | null {
-  const hex = normalizeHex(value);
-  if (hex === null) return null;
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
+  const hex = value.startsWith('0x') ? value.slice(2) : value;
+  if (hex.length % 2 !== 0 || !HEX_DIGITS_RE.test(hex)) return null;
+  // Buffer decodes either case; the copy leaves Buffer's shared pool slab (and is a memcpy, where
+  // Uint8Array.from iterates the bytes).
+  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { AuthError } from './errors/index.js';
 import { CORS_PATHS, type CorsHandler } from './middleware/cors.js';
@@ -24,6 +24,14 @@ export interface BuiltApp {
   app: Express;
   /** Handles the request and returns true when it is one of the lean POST routes; false leaves it to the app. */
   lean: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** node:http's request and response classes born with the app's prototypes (see `bornWithAppPrototypes`), for the listener. */
+  classes: HttpClasses;
+}
+
+/** createServer's `IncomingMessage` / `ServerResponse` options. */
+export interface HttpClasses {
+  IncomingMessage: typeof IncomingMessage;
+  ServerResponse: typeof ServerResponse;
 }
 
 /**
@@ -62,7 +70,26 @@ export function buildApp(deps: RouteDeps, { jwks, cors, metrics }: SharedHandler
   const onError = errorHandler(deps.logger);
   app.use(onError);
   const before: RequestHandler[] = [...front, rememberRouteBase as RequestHandler, ...(cors ? [cors as RequestHandler] : [])];
-  return { app, lean: leanPosts(app, before, onError, { '/challenge': challengeHandlers(deps), '/sign-in': signInHandlers(deps) }) };
+  return { app, lean: leanPosts(app, before, onError, { '/challenge': challengeHandlers(deps), '/sign-in': signInHandlers(deps) }), classes: bornWithAppPrototypes(app) };
+}
+
+/**
+ * Request and response classes for node:http whose objects are created with the app's prototypes,
+ * so that neither the lean path nor Express has to change an object's prototype on every request:
+ * `Object.setPrototypeOf` moves the object to another hidden class, which V8 charges for at the
+ * swap and at every property access site that then sees both shapes (bench/PROFILING.md). Each
+ * class extends node:http's own (so V8 sizes its objects for node:http's fields) and its prototype
+ * is put in front of the app's, then made the app's: Express's own swap (`app.handle`) is then to
+ * the prototype the object already has, a no-op.
+ */
+function bornWithAppPrototypes(app: Express): HttpClasses {
+  class AppRequest extends IncomingMessage {}
+  class AppResponse extends ServerResponse {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  app.request = AppRequest.prototype as Express['request'];
+  app.response = AppResponse.prototype as Express['response'];
+  return { IncomingMessage: AppRequest, ServerResponse: AppResponse as typeof ServerResponse };
 }
 
 /**
@@ -89,8 +116,10 @@ function leanPosts(app: Express, before: RequestHandler[], onError: ErrorRequest
     const res = rawRes as Res;
     req.res = res;
     res.req = req;
-    Object.setPrototypeOf(req, app.request);
-    Object.setPrototypeOf(res, app.response);
+    // Already so when the service's own listener made them (`bornWithAppPrototypes`); not when an
+    // embedder's server calls `service.handler`.
+    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
+    if (Object.getPrototypeOf(res) !== app.response) Object.setPrototypeOf(res, app.response);
     res.locals ??= Object.create(null) as Res['locals'];
     req.originalUrl ??= req.url;
     req.baseUrl = BASE_PATH;

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { HttpClasses } from './app.js';
 import type { Clock } from './clock.js';
 import type { AuthConfig } from './config/index.js';
 import type { ServiceEvents } from './events.js';
@@ -56,7 +57,12 @@ interface ConnectionUse {
   beforeShutdown: boolean;
 }
 
-export function createListener(handler: RequestListener, settings: ListenerSettings, deps: { logger: Logger; events: ServiceEvents; clock: Clock }): Listener {
+export function createListener(
+  handler: RequestListener,
+  settings: ListenerSettings,
+  deps: { logger: Logger; events: ServiceEvents; clock: Clock },
+  classes?: HttpClasses,
+): Listener {
   const requestTimeout = settings.httpRequestTimeoutMs;
   const headersTimeout = Math.min(settings.httpHeadersTimeoutMs, requestTimeout); // Node refuses headers > request
   const server = createServer(
@@ -65,6 +71,7 @@ export function createListener(handler: RequestListener, settings: ListenerSetti
       requestTimeout,
       keepAliveTimeout: settings.httpKeepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.floor(headersTimeout / 2)),
+      ...classes,
     },
     (req, res) => {
       const use = connections.get(req.socket);

@@ -127,7 +127,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   // The JWKS handler and the CORS middleware are built once and shared by the app and the lean path.
   const jwksHandler = createJwksHandler({ config, keys, lifecycle });
   const cors = corsMiddleware(config);
-  const { app, lean: leanPost } = buildApp(deps, { jwks: jwksHandler, cors, metrics });
+  const { app, lean: leanPost, classes } = buildApp(deps, { jwks: jwksHandler, cors, metrics });
   const jwks = metrics.timeLean(JWKS_PATH, jwksHandler);
   // With CORS on, browser requests for the JWKS (an Origin header, or a preflight) get the CORS
   // headers first; everything else keeps the lean path.
@@ -155,7 +155,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     },
     metrics: metrics.registry,
     async listen(port = config.port, host = config.host) {
-      listener = createListener(handler, config, { logger, events, clock });
+      listener = createListener(handler, config, { logger, events, clock }, classes);
       server = listener.server;
       metrics.observeConnections(listener.openConnections);
       await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,8 @@ import type { RequestHandler } from 'express';
  * Set before anything else runs, so answers from body parsing and rate limits carry it too.
  */
 export const noStore: RequestHandler = (_req, res, next) => {
-  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  // node:http's setHeader, not Express's `res.set`: plain strings need none of its conversions.
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
   next();
 };

@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, IncomingMessage, request, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519Wallet, startService, type RunningService } from '../../helpers/service.js';
@@ -107,5 +107,61 @@ describe('the lean POST routes answer as the Express app does', () => {
     const refused = [await signIn(svc.api), await signIn(`${expressUrl}/api/v1/auth`)];
     expect(refused.map((a) => a.status)).toEqual([429, 429]);
     expect(comparable(refused[0]!)).toEqual(comparable(refused[1]!));
+  });
+});
+
+/**
+ * The service's listener creates requests and responses with the app's prototypes, so no request
+ * swaps one (app.ts, `bornWithAppPrototypes`); `service.handler` on an embedder's own server (plain
+ * node:http objects) still gets Express's request and response and answers alike.
+ */
+describe('request and response objects on the lean path', () => {
+  let svc: RunningService;
+  let plain: Server;
+  let plainUrl: string;
+
+  beforeAll(async () => {
+    svc = await startService({ corsOrigins: [ALLOWED] });
+    plain = createServer(svc.service.handler);
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => plain?.close(r));
+    await svc?.close();
+  });
+
+  it("the service's listener makes them with the app's prototypes, still node:http's own kinds", async () => {
+    const { app, server } = svc.service;
+    const seen: boolean[] = [];
+    const spy = (req: IncomingMessage, res: ServerResponse) => {
+      seen.push(Object.getPrototypeOf(req) === app.request, Object.getPrototypeOf(res) === app.response, req instanceof IncomingMessage, res instanceof ServerResponse);
+    };
+    server!.prependListener('request', spy);
+    try {
+      const answer = await call(svc.api, '/challenge', { ...JSON_TYPE, origin: ALLOWED }, JSON.stringify({ address: ed25519Wallet().address }));
+      expect(answer.status).toBe(200);
+      expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
+    } finally {
+      server!.off('request', spy);
+    }
+    expect(seen).toEqual([true, true, true, true]);
+  });
+
+  it('service.handler on a plain node:http server answers a full sign-in as the listener does', async () => {
+    const wallet = ed25519Wallet();
+    const signIn = async (base: string) => {
+      const ch = await call(base, '/challenge', { ...JSON_TYPE, origin: ALLOWED }, JSON.stringify({ address: wallet.address }));
+      const { challenge } = JSON.parse(ch.body) as { challenge: string };
+      return [ch, await call(base, '/sign-in', { ...JSON_TYPE, origin: ALLOWED }, JSON.stringify(wallet.body(challenge)))];
+    };
+    const viaListener = await signIn(svc.api);
+    const viaPlain = await signIn(`${plainUrl}/api/v1/auth`);
+    expect(viaPlain.map((a) => a.status)).toEqual([200, 200]);
+    expect(viaPlain.map(comparable)).toEqual(viaListener.map(comparable));
+    // Express's request API works on the plain server's objects too (the rate limit's key reads req.ip).
+    const bad = await call(`${plainUrl}/api/v1/auth`, '/sign-in', JSON_TYPE, '{"address":');
+    expect(bad.status).toBe(400);
+    expect(comparable(bad)).toEqual(comparable(await call(svc.api, '/sign-in', JSON_TYPE, '{"address":')));
   });
 });
