@@ -15,8 +15,18 @@ export type LimitKey = (req: Request) => string | undefined;
  * `AUTH_TRUST_PROXY` says), an IPv6 address reduced to its network of `ipv6PrefixLength` bits.
  */
 export function requestClient(req: Request, ipv6PrefixLength: number): string {
-  return clientKey(req.ip ?? req.socket.remoteAddress ?? 'unknown', ipv6PrefixLength);
+  // Asked up to three times a request (each client limit, then the handler): worked out once, as
+  // `req.ip` re-reads X-Forwarded-For through proxy-addr on every access.
+  const seen = req as ClientSeen;
+  const cached = seen[CLIENT];
+  if (cached !== undefined && cached.prefix === ipv6PrefixLength) return cached.key;
+  const key = clientKey(req.ip ?? req.socket.remoteAddress ?? 'unknown', ipv6PrefixLength);
+  seen[CLIENT] = { prefix: ipv6PrefixLength, key };
+  return key;
 }
+
+const CLIENT = Symbol('client');
+type ClientSeen = Request & { [CLIENT]?: { prefix: number; key: string } };
 
 /** The client (see requestClient) as a limiter key. */
 export const byClient =
