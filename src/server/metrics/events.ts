@@ -16,18 +16,20 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
 
   for (const algorithm of algorithms) for (const outcome of SIGN_IN_OUTCOMES) m.signIns.labels(algorithm, outcome).inc(0);
   for (const kind of TOKEN_KINDS) m.tokensIssued.labels(kind).inc(0);
+  // The labelled counters of every sign-in and token, resolved once: prom-client's `labels()` builds
+  // a label object and a bound function per call. A resolved child survives `resetMetrics()` (it
+  // increments through the counter's current series map).
+  const signIns = new Map(algorithmLabels.map((a) => [a, new Map(SIGN_IN_OUTCOMES.map((o) => [o as string, m.signIns.labels(a, o)]))]));
+  const tokens = new Map(TOKEN_KINDS.map((kind) => [kind as string, m.tokensIssued.labels(kind)]));
   for (const outcome of REFRESH_OUTCOMES) m.refreshes.labels(outcome).inc(0);
   for (const outcome of LOGIN_OUTCOMES) m.logins.labels(outcome).inc(0);
   for (const operation of AUDIT_OPERATIONS) m.auditFailures.labels(operation).inc(0);
 
   const listeners: { [K in keyof ServiceEventMap]?: Listener<K> } = {
     challengeIssued: () => m.challengesIssued.inc(),
-    signIn: (algorithm, outcome) =>
-      m.signIns.labels(oneOf(algorithmLabels, algorithm, 'unknown'), oneOf(SIGN_IN_OUTCOMES, outcome, 'error')).inc(),
-    tokenIssued: (kind) => {
-      // An unknown kind is a programming error; counting it under a real kind would lie.
-      if ((TOKEN_KINDS as readonly string[]).includes(kind)) m.tokensIssued.labels(kind).inc();
-    },
+    signIn: (algorithm, outcome) => signIns.get(oneOf(algorithmLabels, algorithm, 'unknown'))!.get(oneOf(SIGN_IN_OUTCOMES, outcome, 'error'))!.inc(),
+    // An unknown kind is a programming error; counting it under a real kind would lie.
+    tokenIssued: (kind) => tokens.get(kind)?.inc(),
     refresh: (outcome) => m.refreshes.labels(oneOf(REFRESH_OUTCOMES, outcome, 'invalid')).inc(),
     login: (outcome) => m.logins.labels(oneOf(LOGIN_OUTCOMES, outcome, 'error')).inc(),
     revocation: () => m.revocations.inc(),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Redis, type Command } from 'ioredis';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../src/client/metrics.js';
 import { FastHistogram } from '../../../src/server/metrics/fast-histogram.js';
@@ -17,6 +17,8 @@ import { noRedis, redisUrl, uniquePrefix } from '../../helpers/redis.js';
  * - redis/command-tap.ts: every ioredis command goes through the instance's `sendCommand(command)`,
  *   with `name`, `args` and `promise` (ioredis has no per-command hook), and a command settles
  *   only through its own `resolve` / `reject` properties, which the tap wraps.
+ * - metrics/events.ts: a counter's labelled child (`labels(...)`) resolved once keeps counting into
+ *   the counter after `registry.resetMetrics()`, as a fresh `labels(...)` call would.
  * The client's scrape-time counters override prom-client's public `reset()` (a subclass, no patch).
  */
 const root = join(import.meta.dirname, '../../..');
@@ -111,5 +113,19 @@ describe('library contracts of the kept shortcuts', () => {
     expect(text).not.toMatch(/pico_auth_client_token_cache_hits_total [1-9]/);
     sink.validation('ok');
     expect(await registry.metrics()).toMatch(/pico_auth_client_validations_total\{outcome="ok"\} 1/);
+  });
+
+  it('prom-client: a labelled counter child resolved once counts after resetMetrics(), into the fresh series', async () => {
+    const registry = new Registry();
+    const c = new Counter({ name: 'y_total', help: 'Y.', labelNames: ['a', 'b'], registers: [registry] });
+    const child = c.labels('x', 'y');
+    child.inc();
+    child.inc();
+    expect(await registry.metrics()).toMatch(/y_total\{a="x",b="y"\} 2/);
+    registry.resetMetrics();
+    expect(await registry.metrics()).not.toMatch(/y_total\{a="x"/);
+    child.inc();
+    expect(await registry.metrics()).toMatch(/y_total\{a="x",b="y"\} 1/);
+    expect((await c.get()).values).toEqual([{ value: 1, labels: { a: 'x', b: 'y' } }]);
   });
 });
