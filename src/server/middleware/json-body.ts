@@ -74,11 +74,12 @@ function readPlainJson(req: Request, next: NextFunction): void {
   const chunks: Buffer[] = [];
   let received = 0;
   let settled = false;
-  // The listeners stay (the request dies with its response): after 'end' or 'close' no more data
-  // comes, and the 'close' that follows an 'end' finds the request settled.
   const settle = (err?: AuthError): void => {
     if (settled) return;
     settled = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('close', onClose);
     next(err);
   };
   const onData = (chunk: Buffer): void => {
