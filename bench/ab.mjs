@@ -8,14 +8,14 @@
 // reads when there is no difference), then this build against the other one. Each comparison is
 // warmed up side by side for 30 s first: a process that has just started reads up to 30% worse
 // for its first ~30 s of load against one that has run a minute, so a short warm-up shows a trend
-// instead of a ratio. The floor runs with the image's V8 flags, like the service.
+// instead of a ratio. The floor runs with the image's V8 flags and environment, like the service.
 // Usage: node bench/ab.mjs [--other=<bundle>|floor] [--samples=9] [--seconds=3] [--warmup=30] [--no-control];
 // `--other` defaults to BENCH_SERVICE_OLD. Prints Markdown; writes nothing.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadRunTogether, median } from './lib/measure.mjs';
 import { stopWorkers } from './lib/proc.mjs';
-import { IMAGE_NODE_FLAGS, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
+import { imageRuntime, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -58,7 +58,7 @@ try {
   const start = (main, prefix) => startService({ keysDir, redisUrl: redis.url, prefix, main });
   const a = await start(undefined, 'ab-a:');
   const a2 = await start(undefined, 'ab-a2:');
-  const b = other === 'floor' ? await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'ab-floor:'], { nodeArgs: IMAGE_NODE_FLAGS }) : await start(other, 'ab-b:');
+  const b = other === 'floor' ? await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'ab-floor:'], imageRuntime()) : await start(other, 'ab-b:');
   for (const t of [a, a2, b]) await signInOnce(t.url);
   if (!argv.includes('--no-control')) rows.push(await sideBySide('control: this build ÷ itself', a, a2));
   rows.push(await sideBySide(`this build ÷ ${other === 'floor' ? 'the floor' : 'the other build'}`, a, b));

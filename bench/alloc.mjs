@@ -7,7 +7,7 @@
 // the lines of each load run (from the second GC of the run to its last, over the isolate time
 // between them) and divides by the sign-ins in that time.
 //
-// Contenders: this build (dist/bundle/server.mjs, the image's V8 flags), the floor
+// Contenders: this build (dist/bundle/server.mjs, the image's V8 flags and environment), the floor
 // (bench/targets/signin-floor.mjs: node:http + ioredis + node:crypto doing the same Redis work),
 // and BENCH_SERVICE_OLD=<another build's bundle> when set. Alternated for `--pairs` (default 3)
 // runs of `--seconds` (default 5), 16 connections, load generator and Redis on the other core.
@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadRun, median } from './lib/measure.mjs';
 import { stopWorkers } from './lib/proc.mjs';
-import { IMAGE_NODE_FLAGS, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
+import { imageRuntime, keyDir, signInOnce, startRedis, startService, startTarget, stopAll } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -74,7 +74,7 @@ try {
     targets.push(t);
   };
   add('service', await startService({ keysDir, redisUrl: redis.url, prefix: 'alloc:', nodeArgs: TRACE }));
-  add('floor', await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'alloc-floor:'], { nodeArgs: [...IMAGE_NODE_FLAGS, ...TRACE] }));
+  add('floor', await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'alloc-floor:'], imageRuntime(TRACE)));
   if (process.env.BENCH_SERVICE_OLD) add('service-old', await startService({ keysDir, redisUrl: redis.url, prefix: 'alloc-old:', nodeArgs: TRACE, main: process.env.BENCH_SERVICE_OLD }));
   for (const t of targets) {
     await signInOnce(t.url);

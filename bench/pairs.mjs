@@ -20,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparePaired, loadRun } from './lib/measure.mjs';
 import { rssSampler, SERVER_CORE, startWorker, stopChild, stopWorkers } from './lib/proc.mjs';
-import { IMAGE_NODE_FLAGS, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
+import { imageRuntime, IMAGE_NODE_FLAGS, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
 import { hasWrk, wrkRun } from './lib/wrk.mjs';
 
 const argv = process.argv.slice(2);
@@ -78,7 +78,7 @@ async function signin(main, redis) {
   for (const t of [main, other].filter(Boolean)) await signInOnce(t.url);
   const bound = startWorker(SERVER_CORE, join(ROOT, 'bench/targets/crypto-bound.mjs'));
   // The floor: bare node:http + ioredis + node:crypto doing the service's Redis work (signin-floor.mjs).
-  const floor = await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'pairs-floor:'], { nodeArgs: IMAGE_NODE_FLAGS });
+  const floor = await startTarget('signin-floor.mjs', [join(keysDir, 'active.pem'), redis.url, 'pairs-floor:'], imageRuntime());
   await signInOnce(floor.url);
   const entries = [
     { key: 'bound', run: (s) => bound.request({ pem: join(keysDir, 'active.pem'), ms: Math.min(s, 2) * 1000 }) },
@@ -97,7 +97,7 @@ async function signin(main, redis) {
 
 // Memory under connections (issue 16, section 3): sign-ins at 16 and 200 connections on the image's
 // runtime (BENCH_NODE24 / NODE24_BIN, else this Node), the service as the image runs it (its V8
-// flags, IMAGE_NODE_FLAGS) against the same build with V8's default heap sizing; RSS max of each
+// flags, IMAGE_NODE_FLAGS, and environment, IMAGE_ENV) against the same build with the defaults; RSS max of each
 // run and the paired throughput ratio (what the flags cost).
 async function memory(redis) {
   const nodeBin = process.env.BENCH_NODE24 ?? process.env.NODE24_BIN;
@@ -210,7 +210,7 @@ function report(r) {
   }
   if (r.memory) {
     const m = r.memory;
-    lines.push(`## Memory under connections (sign-ins, Node ${m.node}): the image's V8 flags (\`${m.flags}\`) ÷ V8's defaults`, '', '| connections | RSS max, image flags | RSS max, defaults | image ÷ defaults (throughput), paired | per CPU-second, paired | sign-ins/s image / defaults | p50 / p99 ms image | client CPU (max) |', '|---|---|---|---|---|---|---|---|');
+    lines.push(`## Memory under connections (sign-ins, Node ${m.node}): the image's V8 flags (\`${m.flags}\`) and environment ÷ the defaults`, '', '| connections | RSS max, image flags | RSS max, defaults | image ÷ defaults (throughput), paired | per CPU-second, paired | sign-ins/s image / defaults | p50 / p99 ms image | client CPU (max) |', '|---|---|---|---|---|---|---|---|');
     for (const c of [16, 200]) {
       const g = m[c];
       const mb = (x) => `${(Math.max(...x.runs.map((y) => y.rssMax)) / 2 ** 20).toFixed(1)} MB`;

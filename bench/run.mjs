@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compare, loadRun, median } from './lib/measure.mjs';
 import { CLIENT_CORE, pinned, rssBytes, rssSampler, SERVER_CORE, startWorker, stopChild, stopWorkers } from './lib/proc.mjs';
 import { sourceState, writeResults } from './lib/report.mjs';
-import { cleanRedis, IMAGE_NODE_FLAGS, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
+import { cleanRedis, imageRuntime, keyDir, ROOT, signInOnce, startRedis, startService, startTarget, stopAll, WORK } from './lib/services.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -185,7 +185,7 @@ async function signInGroup(services, svcOptions) {
     entries.push({ key: `service-${alg}`, run: (s) => loadRun(svc, { kind: 'signin', url: svc.url, connections: 16 }, s) });
     if (alg === 'RS256') {
       // The floor: the least any node:http + ioredis + jose implementation does per sign-in.
-      floor = await startTarget('signin-floor.mjs', [pem, redis.url, `${PREFIX}floor:`], { nodeArgs: IMAGE_NODE_FLAGS });
+      floor = await startTarget('signin-floor.mjs', [pem, redis.url, `${PREFIX}floor:`], imageRuntime());
       await signInOnce(floor.url);
       entries.push({ key: 'floor-RS256', run: (s) => loadRun(floor, { kind: 'signin', url: floor.url, connections: 16 }, s) });
     }

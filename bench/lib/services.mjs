@@ -19,6 +19,18 @@ export const IMAGE_NODE_FLAGS = (() => {
   const argv = cmd ? JSON.parse(cmd) : [];
   return argv.slice(1, -1).filter((a) => a.startsWith('--'));
 })();
+/**
+ * The process environment the image sets beyond NODE_ENV and PORT (the Dockerfile's ENV):
+ * MALLOC_ARENA_MAX. Given to the service and, like the V8 flags, to the floor.
+ */
+export const IMAGE_ENV = (() => {
+  const m = /\bMALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? { MALLOC_ARENA_MAX: m[1] } : {};
+})();
+
+/** startTarget options that run a bench target (the floor) with the image's V8 flags and environment, as the service runs. */
+export const imageRuntime = (extraNodeArgs = []) => ({ nodeArgs: [...IMAGE_NODE_FLAGS, ...extraNodeArgs], env: { ...process.env, ...IMAGE_ENV } });
+
 export const WORK = mkdtempSync(join(tmpdir(), 'pico-bench-'));
 const started = [];
 
@@ -54,14 +66,15 @@ export function serviceEnv({ port, keysDir, redisUrl, prefix }) {
 
 /**
  * Starts the service as the image does (`node <IMAGE_NODE_FLAGS> dist/bundle/server.mjs`) on the server
- * core; resolves once /readyz answers 200. `imageFlags: false` leaves the image's V8 flags out.
+ * core, with the image's environment (IMAGE_ENV); resolves once /readyz answers 200. `imageFlags:
+ * false` leaves the image's V8 flags and environment out.
  */
 export async function startService({ keysDir, redisUrl, prefix, nodeArgs = [], nodeBin, core = SERVER_CORE, env = {}, nice, imageFlags = true, main: entry }) {
   const port = await freePort();
   const spawnedAt = performance.now();
   // `main` or BENCH_SERVICE_MAIN: another build's entry (A/B of a patch, or dist/server/main.js unbundled); default the tree's bundle.
   const main = entry ?? process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/bundle/server.mjs');
-  const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...env }, cwd: WORK, nodeArgs: [...(imageFlags ? IMAGE_NODE_FLAGS : []), ...nodeArgs], nodeBin, nice }));
+  const child = captureOutput(spawnNode(core, main, [], { env: { ...serviceEnv({ port, keysDir, redisUrl, prefix }), ...(imageFlags ? IMAGE_ENV : {}), ...env }, cwd: WORK, nodeArgs: [...(imageFlags ? IMAGE_NODE_FLAGS : []), ...nodeArgs], nodeBin, nice }));
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, child);

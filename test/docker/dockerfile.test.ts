@@ -72,6 +72,11 @@ describe('Dockerfile', () => {
     expect(ops(runtime, 'ENTRYPOINT').at(-1)?.args).toMatch(/^\["\/usr\/bin\/tini",\s*"--"\]$/);
     expect(ops(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r.args))).toBe(true);
     expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=16", "dist/bundle/server.mjs"]');
+    // Two glibc malloc arenas (the memory request is sized with it), inherited by the chart and k8s/.
+    expect(ops(runtime, 'ENV').map((e) => e.args).join(' ')).toMatch(/\bMALLOC_ARENA_MAX=2\b/);
+    for (const file of ['helm/pico-auth/templates/deployment.yaml', 'k8s/base/deployment-pico-auth.yaml']) {
+      expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/MALLOC_ARENA_MAX/);
+    }
   });
 
   it('copies every file `npm run build` reads into the build stage', () => {
