@@ -78,15 +78,20 @@ export function buildApp(deps: RouteDeps, { jwks, cors, metrics }: SharedHandler
  * so that neither the lean path nor Express has to change an object's prototype on every request:
  * `Object.setPrototypeOf` moves the object to another hidden class, which V8 charges for at the
  * swap and at every property access site that then sees both shapes (bench/PROFILING.md). Each
- * class extends node:http's own (so V8 sizes its objects for node:http's fields) and its prototype
- * is put in front of the app's, then made the app's: Express's own swap (`app.handle`) is then to
- * the prototype the object already has, a no-op.
+ * class extends node:http's own (so V8 sizes its objects for node:http's fields); its prototype
+ * takes the place of `app.request` / `app.response`: the same own properties (`app`) on the same
+ * parent (Express's request / response), so Express's own swap (`app.handle`) is to the prototype
+ * the object already has (a no-op), and mounting the app in another one re-parents it as before.
  */
 function bornWithAppPrototypes(app: Express): HttpClasses {
   class AppRequest extends IncomingMessage {}
   class AppResponse extends ServerResponse {}
-  Object.setPrototypeOf(AppRequest.prototype, app.request);
-  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  const adopt = (proto: object, appProto: object): void => {
+    Object.setPrototypeOf(proto, Object.getPrototypeOf(appProto) as object);
+    Object.defineProperties(proto, Object.getOwnPropertyDescriptors(appProto));
+  };
+  adopt(AppRequest.prototype, app.request);
+  adopt(AppResponse.prototype, app.response);
   app.request = AppRequest.prototype as Express['request'];
   app.response = AppResponse.prototype as Express['response'];
   return { IncomingMessage: AppRequest, ServerResponse: AppResponse as typeof ServerResponse };

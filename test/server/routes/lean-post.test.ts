@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, request, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519Wallet, startService, type RunningService } from '../../helpers/service.js';
 
@@ -146,6 +147,35 @@ describe('request and response objects on the lean path', () => {
       server!.off('request', spy);
     }
     expect(seen).toEqual([true, true, true, true]);
+  });
+
+  it("keeps Express's prototype shape, so service.app mounts in another Express app as before", async () => {
+    const own = await startService();
+    const outer = express();
+    let server: Server | undefined;
+    try {
+      const { app } = own.service;
+      for (const proto of [app.request, app.response]) expect(Object.getOwnPropertyDescriptor(proto, 'app')?.value).toBe(app);
+      expect(Object.getPrototypeOf(app.request)).toBe(express.request);
+      expect(Object.getPrototypeOf(app.response)).toBe(express.response);
+      outer.use('/outer', app); // Express re-parents the mounted app's prototypes onto the outer app's
+      expect(Object.getPrototypeOf(app.request)).toBe(outer.request);
+      expect(app.request.app).toBe(app);
+      server = createServer(outer);
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/outer/api/v1/auth`;
+      const wallet = ed25519Wallet();
+      const ch = await call(base, '/challenge', { ...JSON_TYPE, 'x-request-id': 'mounted-1' }, JSON.stringify({ address: wallet.address }));
+      expect(ch.status).toBe(200);
+      expect(ch.headers['x-request-id']).toBe('mounted-1');
+      const { challenge } = JSON.parse(ch.body) as { challenge: string };
+      const signIn = await call(base, '/sign-in', JSON_TYPE, JSON.stringify(wallet.body(challenge)));
+      expect(signIn.status).toBe(200);
+      expect(signIn.headers['cache-control']).toBe('no-store');
+    } finally {
+      await new Promise((r) => (server ? server.close(r) : r(undefined)));
+      await own.close();
+    }
   });
 
   it('service.handler on a plain node:http server answers a full sign-in as the listener does', async () => {
