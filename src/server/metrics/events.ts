@@ -14,13 +14,13 @@ export function countServiceEvents(events: ServiceEvents, m: MetricSet, algorith
   const algorithmLabels = [...algorithms, 'unknown'];
   const limiters = new BoundedLabel(32);
 
-  for (const algorithm of algorithms) for (const outcome of SIGN_IN_OUTCOMES) m.signIns.labels(algorithm, outcome).inc(0);
-  for (const kind of TOKEN_KINDS) m.tokensIssued.labels(kind).inc(0);
   // The labelled counters of every sign-in and token, resolved once: prom-client's `labels()` builds
   // a label object and a bound function per call. A resolved child survives `resetMetrics()` (it
   // increments through the counter's current series map).
   const signIns = new Map(algorithmLabels.map((a) => [a, new Map(SIGN_IN_OUTCOMES.map((o) => [o as string, m.signIns.labels(a, o)]))]));
   const tokens = new Map(TOKEN_KINDS.map((kind) => [kind as string, m.tokensIssued.labels(kind)]));
+  for (const algorithm of algorithms) for (const child of signIns.get(algorithm)!.values()) child.inc(0);
+  for (const child of tokens.values()) child.inc(0);
   for (const outcome of REFRESH_OUTCOMES) m.refreshes.labels(outcome).inc(0);
   for (const outcome of LOGIN_OUTCOMES) m.logins.labels(outcome).inc(0);
   for (const operation of AUDIT_OPERATIONS) m.auditFailures.labels(operation).inc(0);
