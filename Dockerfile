@@ -62,8 +62,14 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # --max-semi-space-size=16: on Node 24 V8 grows the young generation to 64 MB under a burst of
 # requests and keeps it (RSS 231 MB at 200 connections); capped at 16 MB per semi-space the RSS
 # stays at 142 MB, at no measurable CPU cost (bench/PAIRS.md, "Memory under connections"; 8 MB
-# cost ~17% CPU at 200 connections). The chart and k8s/ run the same command.
-CMD ["node", "--max-semi-space-size=16", "dist/bundle/server.mjs"]
+# cost ~17% CPU at 200 connections).
+# --max-old-space-size=256: the old generation V8 gives a container whose memory limit is 512 MiB
+# or less (the chart's is 256Mi): Node sizes the heap from the cgroup's limit, and from the host's
+# RAM without one (4 GiB on a 24 GiB host), where V8 grows the old generation up to 4x its live size
+# before a full GC (~15 MB live here, start-up garbage kept for minutes). With the flag the process
+# collects as it does in such a pod wherever it runs: RSS at 200 connections 128 MB against 143-145
+# (bench/PAIRS.md, 2026-12-01). The chart and k8s/ run the same command.
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=256", "dist/bundle/server.mjs"]
 
 LABEL org.opencontainers.image.title="pico-server-auth" \
       org.opencontainers.image.description="Stateless multi-replica wallet authentication service" \

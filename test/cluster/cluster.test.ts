@@ -20,8 +20,8 @@ import { sentinelFailover } from './scenarios/sentinel.js';
 const SOAK_SECONDS = Number(process.env.CLUSTER_SOAK_SECONDS ?? 60);
 /**
  * The embedded default (one process, in-memory stores) carries the load of three replicas alone.
- * Replicas run with the heap V8 sizes from the chart's memory limit (harness/process.ts
- * `podNodeFlags`): without it V8 sized the heap from this host's 24 GiB and grew it lazily (260 MiB
+ * Replicas run with the image's V8 flags, which size the heap as in the chart's pod (harness/process.ts
+ * `podNodeFlags`): without them V8 sized the heap from this host's 24 GiB and grew it lazily (260 MiB
  * RSS over 20 s on a loaded CI machine, live heap ~70 MB). Its soak stays at 20 s: over 60 s, with
  * the flags, it reached 160 MiB alone but 205-208 MiB in a full CI run, still growing as the
  * in-memory stores fill towards their caps under the flood of new addresses (docs/cluster.md).

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 // No Docker engine here: these read the Dockerfile for the properties the issue requires, and
 // runtime-stage.test.ts replays the runtime stage's steps.
@@ -71,7 +72,7 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     expect(ops(runtime, 'ENTRYPOINT').at(-1)?.args).toMatch(/^\["\/usr\/bin\/tini",\s*"--"\]$/);
     expect(ops(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r.args))).toBe(true);
-    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=16", "dist/bundle/server.mjs"]');
+    expect(ops(runtime, 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=16", "--max-old-space-size=256", "dist/bundle/server.mjs"]');
     // Two glibc malloc arenas (the memory request is sized with it), inherited by the chart and k8s/.
     expect(ops(runtime, 'ENV').map((e) => e.args).join(' ')).toMatch(/\bMALLOC_ARENA_MAX=2\b/);
     for (const file of ['helm/pico-auth/templates/deployment.yaml', 'k8s/base/deployment-pico-auth.yaml']) {
@@ -88,16 +89,20 @@ describe('Dockerfile', () => {
     for (const f of [...files, 'tsconfig.json']) expect(copied.some((c) => c === f || f.startsWith(c.replace(/\/?$/, '/')))).toBe(true);
   });
 
-  it('the chart and the plain manifests run the command the image runs', () => {
-    for (const file of ['helm/pico-auth/templates/deployment.yaml', 'k8s/base/deployment-pico-auth.yaml']) {
-      const text = readFileSync(join(root, file), 'utf8');
-      expect(text, file).toMatch(/dist\/bundle\/server\.mjs/);
-      expect(text, file).not.toMatch(/dist\/server\/main\.js/);
-      // The image's V8 flags too (the young-generation cap the memory request is sized for).
-      expect(text, file).toMatch(/--max-semi-space-size=16/);
-    }
+  it('the chart and the plain manifests run the command the image runs, V8 flags included', () => {
+    // The memory request is sized for these flags: a young generation capped at 2 x 16 MB and the
+    // old generation V8 gives a pod of <= 512 MiB wherever the process runs.
+    const cmd = JSON.parse(ops(runtime, 'CMD').at(-1)!.args) as string[];
+    expect(cmd).toEqual(['node', '--max-semi-space-size=16', '--max-old-space-size=256', 'dist/bundle/server.mjs']);
+    const chart = readFileSync(join(root, 'helm/pico-auth/templates/deployment.yaml'), 'utf8');
+    const chartArgs = /^\s+args: (\[.*\])$/m.exec(chart)?.[1];
+    expect(chartArgs && (JSON.parse(chartArgs) as string[])).toEqual(cmd);
+    const manifest = parseYaml(readFileSync(join(root, 'k8s/base/deployment-pico-auth.yaml'), 'utf8')) as {
+      spec: { template: { spec: { containers: { name: string; args?: string[] }[] } } };
+    };
+    expect(manifest.spec.template.spec.containers.find((c) => c.name === 'pico-auth')?.args).toEqual(cmd);
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe('node --max-semi-space-size=16 dist/bundle/server.mjs');
+    expect(start).toBe(cmd.join(' '));
   });
 
   it('writes nothing outside /tmp at run time: app files root-owned, no VOLUME, no writable workdir', () => {

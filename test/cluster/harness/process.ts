@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../helpers/redis-server.js';
 
 /** The repository root, where the processes run. */
@@ -37,14 +36,12 @@ function compiledEntry(entry: string): string {
 }
 
 /**
- * Node's flags for a service replica, as the chart's pod runs it: the image's V8 flags (Dockerfile
- * CMD) and the heap V8 sizes from the container's memory limit (helm values `resources.limits.memory`).
- * Node reads a cgroup's memory limit and V8 sizes its old generation from it, which sets how eagerly
- * it collects; on this host without a limit V8 would size the heap from 24 GiB of RAM (4 GiB, growing
- * lazily) and the RSS bound would measure that instead of the pod. `--max-old-space-size` equal to the
- * limit gives the same heap as the cgroup does (v8 heap_size_limit 304 MB both ways with the image's
- * flag, Node 20.20 and 24.21): no tighter than production, and an old generation that outgrows it
- * still fails (the process dies of OOM, and the scenarios check it is alive).
+ * Node's flags for a service replica, as the chart's pod runs it: the image's (Dockerfile CMD). They
+ * fix the heap V8 would otherwise size from the container's memory limit, or on this host without
+ * one from 24 GiB of RAM (a 4 GiB old generation grown lazily: the RSS bound would measure the host,
+ * not the pod). `--max-old-space-size=256` is what V8 gives a pod of <= 512 MiB (heap_size_limit
+ * 304 MB with the image's semi-space, Node 20.20 and 24.21); an old generation that outgrows it still
+ * fails (the process dies of OOM, and the scenarios check it is alive).
  */
 function podNodeFlags(): string[] {
   podFlags ??= readPodNodeFlags();
@@ -56,11 +53,9 @@ function readPodNodeFlags(): string[] {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile);
   if (!cmd) throw new Error('no CMD in the Dockerfile');
-  const imageFlags = (JSON.parse(cmd[1]!) as string[]).filter((arg) => arg.startsWith('--'));
-  const values = parseYaml(readFileSync(join(ROOT, 'helm/pico-auth/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } } };
-  const limit = /^(\d+)Mi$/.exec(values.resources.limits.memory);
-  if (!limit) throw new Error(`resources.limits.memory ${values.resources.limits.memory}: expected <n>Mi`);
-  return [...imageFlags, `--max-old-space-size=${limit[1]}`];
+  const flags = (JSON.parse(cmd[1]!) as string[]).filter((arg) => arg.startsWith('--'));
+  if (!flags.some((f) => f.startsWith('--max-old-space-size='))) throw new Error('the Dockerfile CMD no longer sets --max-old-space-size: size the replicas\' heap as their pod does');
+  return flags;
 }
 
 /**
