@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../redis/connection.js';
 import type { ChallengeBound, ChallengeRecord, ChallengeStore } from '../types.js';
+import { inOneWrite } from '../../redis/one-write.js';
 import { redisCall } from './call.js';
 import { redisScript } from './script.js';
 
@@ -44,11 +45,13 @@ export class RedisChallengeStore implements ChallengeStore {
 
   async consume(nonce: string, bucketHint?: string): Promise<ChallengeRecord | null> {
     // With a hint, the bucket's counter is read right behind the GETDEL, without waiting for its
-    // answer (one round trip; on one connection Redis runs them in this order, as before); a wrong
-    // hint costs the second read the unhinted path always makes. Two commands, not a script: the
-    // keys are in different Cluster slots.
-    const spent = redisCall(() => this.#redis.getdel(this.#prefix + nonce));
-    const hinted = bucketHint === undefined ? undefined : this.#latest(bucketHint);
+    // answer (one round trip; on one connection Redis runs them in this order, as before), and both
+    // leave in one write; a wrong hint costs the second read the unhinted path always makes. Two
+    // commands, not a script: the keys are in different Cluster slots.
+    const [spent, hinted] = inOneWrite(this.#redis, () => {
+      const getdel = redisCall(() => this.#redis.getdel(this.#prefix + nonce));
+      return [getdel, bucketHint === undefined ? undefined : this.#latest(bucketHint)] as const;
+    });
     hinted?.catch(() => undefined); // awaited below only when the hint was right
     const raw = await spent;
     if (raw === null) return null;
